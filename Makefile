@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench figures clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_kernels.py --json results/bench_kernels.json
 	$(PY) benchmarks/bench_sae.py --json results/bench_sae.json
+
+figures: $(STAMP)
+	$(VENV)/bin/sae-core figures
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

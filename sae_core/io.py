@@ -43,3 +43,12 @@ def write_json_atomic(path: str | os.PathLike, payload: Any) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """Read a JSON file written by :func:`write_json_atomic` (a clear error if missing)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no JSON file at {path}; run the command that writes it first")
+    with open(path) as f:
+        return json.load(f)

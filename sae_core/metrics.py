@@ -7,7 +7,7 @@ import math
 import numpy as np
 from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 
-from sae_core.types import Discovery, GroundTruth
+from sae_core.types import Discovery, GroundTruth, HeadScores
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -72,3 +72,39 @@ def evaluate(discovery: Discovery, ground_truth: GroundTruth, theta: float | Non
         "n_selected": int(mask.sum()),
         "n_truth": int(labels.sum()),
     }
+
+
+def evaluate_head_scores(scores: HeadScores, ground_truth: GroundTruth) -> dict:
+    """Metrics of any method's :class:`HeadScores` against a task's truth.
+
+    node_auc: node scores vs head truth. edge_auc: edge scores vs EDGE truth over
+    cross-layer pairs (NaN without edge scores or edge truth). precision, recall, f1
+    (precision/recall F1) and tpr_tnr_harmonic_mean of ``scores.selected`` (NaN where the
+    method selects nothing itself). n_selected, n_truth: head counts.
+    """
+    if ground_truth is None:
+        raise ValueError("this task has no ground truth to evaluate against")
+    n_layers, n_heads = scores.n_layers, scores.n_heads
+    labels = ground_truth.head_labels(n_layers, n_heads).ravel()
+    out = {
+        "node_auc": auc(scores.node_scores, labels),
+        "edge_auc": math.nan
+        if scores.edge_scores is None
+        else edge_auc(scores.edge_scores, ground_truth, n_layers, n_heads),
+        "n_truth": int(labels.sum()),
+    }
+    if scores.selected is None:
+        out.update(
+            precision=math.nan, recall=math.nan, f1=math.nan,
+            tpr_tnr_harmonic_mean=math.nan, n_selected=0,
+        )
+        return out
+    mask = scores.selected.ravel()
+    out.update(
+        precision=float(precision_score(labels, mask, zero_division=0)),
+        recall=float(recall_score(labels, mask, zero_division=0)),
+        f1=float(f1_score(labels, mask, zero_division=0)),
+        tpr_tnr_harmonic_mean=tpr_tnr_harmonic_mean(mask, labels),
+        n_selected=int(mask.sum()),
+    )
+    return out

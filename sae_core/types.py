@@ -259,3 +259,90 @@ class Discovery:
             "version": self.version,
         }
 
+
+
+@dataclass(frozen=True, eq=False)
+class HeadScores:
+    """One circuit-discovery method's verdict on a task's heads: what every method returns.
+
+    Every method (ours and the baselines) has the signature
+    ``method(task, config) -> HeadScores``. **Higher score = more likely in the circuit**,
+    for every method (methods whose raw score runs the other way negate it).
+
+    ``method``: registered name ("sae", "acdc", "eap", ...).
+    ``node_scores``: float [n_layers, n_heads]. Edge-level methods make it from their
+    edges (the rule is named in ``extra["node_from_edges"]``).
+    ``edge_scores``: float [H, H], symmetric, H = n_layers * n_heads, layer-major; entry
+    (i, j) scores the connection between heads i and j. ``None`` for node-only methods.
+    ``selected``: bool [n_layers, n_heads], the heads the method itself calls its circuit
+    (its own threshold rule, named in ``extra["selection"]``), or ``None``.
+    ``seconds``: wall time of the method on this task (model forward/backward passes and
+    search; building the task is not counted).
+    ``seed``: the method's random seed (None for deterministic methods).
+    ``config``: JSON-ready record of the settings used. ``extra``: method-specific notes.
+    """
+
+    method: str
+    task_name: str
+    node_scores: np.ndarray
+    edge_scores: np.ndarray | None
+    seconds: float
+    model_source: str
+    selected: np.ndarray | None = None
+    seed: int | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    version: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        node = np.asarray(self.node_scores, dtype=np.float64)
+        if node.ndim != 2:
+            raise ValueError(
+                f"node_scores have shape {node.shape}; expected [n_layers, n_heads]"
+            )
+        if not np.isfinite(node).all():
+            raise ValueError(f"{self.method}: node_scores hold NaN or inf; check the method's run")
+        object.__setattr__(self, "node_scores", node)
+        n_total = node.size
+        if self.edge_scores is not None:
+            edge = np.asarray(self.edge_scores, dtype=np.float64)
+            if edge.shape != (n_total, n_total):
+                raise ValueError(
+                    f"edge_scores have shape {edge.shape}; expected [H, H] = "
+                    f"[{n_total}, {n_total}] (layer-major heads)"
+                )
+            object.__setattr__(self, "edge_scores", edge)
+        if self.selected is not None:
+            sel = np.asarray(self.selected, dtype=bool)
+            if sel.shape != node.shape:
+                raise ValueError(f"selected has shape {sel.shape}; expected {node.shape}")
+            object.__setattr__(self, "selected", sel)
+
+    @property
+    def n_layers(self) -> int:
+        return int(self.node_scores.shape[0])
+
+    @property
+    def n_heads(self) -> int:
+        return int(self.node_scores.shape[1])
+
+    @property
+    def is_stand_in(self) -> bool:
+        """True for random-weight stand-ins, whose numbers are never the paper's."""
+        return self.model_source == "random"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready record (arrays as nested lists)."""
+        return {
+            "method": self.method,
+            "task": self.task_name,
+            "node_scores": self.node_scores.tolist(),
+            "edge_scores": None if self.edge_scores is None else self.edge_scores.tolist(),
+            "selected": None if self.selected is None else self.selected.tolist(),
+            "seconds": self.seconds,
+            "model_source": self.model_source,
+            "seed": self.seed,
+            "config": self.config,
+            "version": self.version,
+            "extra": self.extra,
+        }
