@@ -9,16 +9,7 @@ import time
 from pathlib import Path
 
 from sae_core.config import POOLINGS, SAEConfig
-
-EMBEDDED_TASKS = (
-    "tracr-reverse",
-    "tracr-sort",
-    "tracr-frac_prevs",
-    "tracr-hist",
-    "induction-toy",
-    "tracr-scalable",
-)
-"""The offline default: tasks whose truth is exact and whose weights ship or compile here."""
+from sae_core.tasks.catalog import EMBEDDED_TASKS
 
 
 def _config(args: argparse.Namespace) -> SAEConfig:

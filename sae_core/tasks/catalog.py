@@ -20,6 +20,19 @@ BUILTIN_TASK_MODULES = (
     "sae_core.tasks.induction_models",
 )
 
+EMBEDDED_TASKS = (
+    "tracr-reverse",
+    "tracr-sort",
+    "tracr-frac_prevs",
+    "tracr-hist",
+    "induction-toy",
+    "tracr-scalable",
+)
+"""The offline default: tasks whose truth is exact and whose weights ship or compile here."""
+
+PAPER_TASKS = ("ioi", "greater-than", "docstring")
+"""The paper's tasks: pretrained weights from the local cache, or random-weight stand-ins."""
+
 
 def _import_builtin_tasks() -> None:
     for module in BUILTIN_TASK_MODULES:
