@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 POOLINGS = ("mean", "last", "positions")
 EDGE_HEAD_SCORES = ("row_sum", "paper_topk")
+DISCRETISERS = ("sae", "kmeans")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,12 @@ class SAEConfig:
         (None: follow ``paper_quirks``).
     device: "auto" (CUDA when present), "cpu" or "cuda".
     batch_size: prompts per forward pass when caching head outputs.
+    discretiser: how head vectors become codes: "sae" (the paper: argmax feature of an
+        SAE with ``n_features`` features) or "kmeans" (nearest of ``n_features`` k-means
+        centroids, :mod:`sae_core.discretise`; a cheaper alternative, not the paper's).
+    stop_when_codes_stable: stop each seed's SAE training once its argmax codes on the
+        training rows, checked every ``code_check_every`` steps, have not changed for
+        ``code_patience`` checks in a row (``steps`` is then a maximum). Off: the paper.
     """
 
     n_features: int = 200
@@ -44,6 +51,10 @@ class SAEConfig:
     count_train_examples: bool | None = None
     device: str = "auto"
     batch_size: int = 64
+    discretiser: str = "sae"
+    stop_when_codes_stable: bool = False
+    code_check_every: int = 25
+    code_patience: int = 2
 
     def __post_init__(self) -> None:
         if self.n_features < 1:
@@ -66,6 +77,13 @@ class SAEConfig:
             raise ValueError(f"device={self.device!r}; use 'auto', 'cpu' or 'cuda'")
         if self.batch_size < 1:
             raise ValueError(f"batch_size={self.batch_size}; use a positive batch size")
+        if self.discretiser not in DISCRETISERS:
+            raise ValueError(f"discretiser={self.discretiser!r}; use one of {DISCRETISERS}")
+        if self.code_check_every < 1 or self.code_patience < 1:
+            raise ValueError(
+                f"code_check_every={self.code_check_every}, code_patience="
+                f"{self.code_patience}; use positive values (e.g. 25 and 2)"
+            )
 
     @property
     def counts_train_examples(self) -> bool:

@@ -2,6 +2,8 @@
 
 ``discover(task, config, seed)`` runs one seed; ``discover_seeds`` caches once and
 trains every seed's SAE in one batched run (same numbers as one by one).
+``SAEConfig(discretiser="kmeans")`` swaps the SAE for k-means codes
+(:mod:`sae_core.discretise`); everything after the codes is unchanged.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from sae_core import cache, sae, scores
+from sae_core import cache, discretise, sae, scores
 from sae_core.config import SAEConfig
 from sae_core.types import Discovery, Task
 from sae_core.version import __version__
@@ -73,11 +75,37 @@ def _split_rows(acts: HeadActivations, config: SAEConfig) -> tuple[torch.Tensor,
     )
 
 
-def _codes(params: sae.SAEParams, acts_RHD: torch.Tensor) -> np.ndarray:
-    """Argmax codes [S, R, H] of every head vector."""
+def _codes(fitted: sae.SAEParams | discretise.KMeansResult, acts_RHD: torch.Tensor) -> np.ndarray:
+    """Codes [S, R, H] of every head vector: argmax SAE feature, or nearest centroid."""
     n_rows, n_heads, _ = acts_RHD.shape
-    codes_SX = sae.codes(params, acts_RHD.flatten(0, 1))
+    code_fn = discretise.codes if isinstance(fitted, discretise.KMeansResult) else sae.codes
+    codes_SX = code_fn(fitted, acts_RHD.flatten(0, 1))
     return codes_SX.reshape(codes_SX.shape[0], n_rows, n_heads)
+
+
+def _fit(
+    x_RD: torch.Tensor, config: SAEConfig, seeds: tuple[int, ...], progress: bool
+) -> tuple[sae.SAEParams | discretise.KMeansResult, float, np.ndarray, np.ndarray | None]:
+    """Fit the configured discretiser: (model, seconds, steps or iterations [S], losses)."""
+    if config.discretiser == "kmeans":
+        fitted = discretise.kmeans(
+            x_RD, n_clusters=config.n_features, seeds=seeds, device=config.device
+        )
+        return fitted, fitted.seconds, fitted.n_iters_S, None
+    trained = sae.train_saes(
+        x_RD,
+        n_features=config.n_features,
+        l1=config.l1,
+        lr=config.lr,
+        steps=config.steps,
+        seeds=seeds,
+        device=config.device,
+        progress=progress,
+        stop_when_codes_stable=config.stop_when_codes_stable,
+        code_check_every=config.code_check_every,
+        code_patience=config.code_patience,
+    )
+    return trained.params, trained.seconds, trained.steps_S, trained.losses_ST
 
 
 def discover_seeds(
@@ -92,7 +120,11 @@ def discover_seeds(
 
     ``activations`` may be passed in to reuse a cache (it must match ``config.pooling``).
     Each Discovery's ``timings`` give its share of the shared stages (cache, SAE, codes:
-    total / n_seeds) and its own scoring time; "total" is their sum.
+    total / n_seeds) and its own scoring time; "total" is their sum. "sae" is the
+    discretiser's fit (SAE training, or k-means with ``discretiser="kmeans"``).
+    ``timings["sae_steps"]`` is a count, not seconds, and not part of "total": the Adam
+    steps this seed's SAE had (fewer than ``config.steps`` after an early stop), or its
+    k-means iterations. ``sae_losses`` is None for k-means.
     """
     config = config or SAEConfig()
     seeds = tuple(int(s) for s in seeds)
@@ -101,19 +133,10 @@ def discover_seeds(
     acts = activations or cache_task(task, config, progress=progress)
     x_RD, pos_rows, neg_rows = _split_rows(acts, config)
 
-    trained = sae.train_saes(
-        x_RD,
-        n_features=config.n_features,
-        l1=config.l1,
-        lr=config.lr,
-        steps=config.steps,
-        seeds=seeds,
-        device=config.device,
-        progress=progress,
-    )
+    fitted, fit_seconds, steps_S, losses_ST = _fit(x_RD, config, seeds, progress)
     t0 = time.perf_counter()
-    codes_pos_SNH = _codes(trained.params, acts.positive[pos_rows])
-    codes_neg_SMH = _codes(trained.params, acts.negative[neg_rows])
+    codes_pos_SNH = _codes(fitted, acts.positive[pos_rows])
+    codes_neg_SMH = _codes(fitted, acts.negative[neg_rows])
     t_codes = (time.perf_counter() - t0) / len(seeds)
 
     rule = config.effective_edge_head_score
@@ -129,12 +152,13 @@ def discover_seeds(
         shape = (task.n_layers, task.n_heads)
         timings = {
             "cache": acts.seconds / len(seeds),
-            "sae": trained.seconds / len(seeds),
+            "sae": fit_seconds / len(seeds),
             "codes": t_codes,
             "node_scores": t_node,
             "edge_scores": t_edge,
         }
         timings["total"] = sum(timings.values())
+        timings["sae_steps"] = float(steps_S[k])  # a count, not seconds; not in "total"
         results.append(
             Discovery(
                 task_name=task.name,
@@ -148,7 +172,7 @@ def discover_seeds(
                 seed=seed,
                 model_source=task.model_source,
                 version=__version__,
-                sae_losses=trained.losses_ST[k],
+                sae_losses=None if losses_ST is None else losses_ST[k],
             )
         )
     return results

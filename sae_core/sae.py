@@ -17,15 +17,40 @@ give - encoder weight uniform(-1/sqrt(D), 1/sqrt(D)) then normalised (only its
 direction survives), encoder bias uniform(-1/sqrt(D), 1/sqrt(D)), decoder weight
 uniform(-1/sqrt(F), 1/sqrt(F)), ``b_pre`` zero.
 
-Several seeds train in one run. Parameters carry a seed axis S; the input x [R, D] is
-shared, so the encoder of all seeds is one batched GEMM over a stride-0 view of x (no
-copy of x per seed). The gradients are those of the SUM of the per-seed losses (written
-out by hand in ``_loss_and_grads``, checked against autograd in the tests), so each
-seed's gradient is exactly its own, and Adam is elementwise, so each seed's update
-is its own too. Seed k's initial parameters come from a CPU ``torch.Generator`` seeded
-with k (then moved to the device), so seed k trains to the same numbers alone or in a
-batch: every op's per-seed arithmetic is the same whatever S is (bit-identical on
-the CPU in our tests, which check atol 1e-6).
+How a step is computed (``_loss_and_grads``; same maths as autograd on the loss above,
+checked in the tests). The batch is full and fixed, so x never changes, and the
+reconstruction error ``err = f @ W_dec + b_pre - x`` [R, D] need never be formed: every
+product with it expands into products with x, plus [F, F] Gram matrices::
+
+    err @ W_dec^T  = f @ (W_dec W_dec^T) - (x - b_pre) @ W_dec^T
+    f^T @ err      = (f^T f) @ W_dec - (x - b_pre)^T @ f
+    |err|^2        = <f^T f, W_dec W_dec^T> - 2 <(x - b_pre)^T f, W_dec^T> + |x - b_pre|^2
+
+So the four products with x (encoder forward, ``x @ W_dec^T``, ``x^T @ f`` and the
+encoder weight gradient ``x^T @ dpre``) are each ONE GEMM over all seeds at once: the
+seeds' weights sit side by side as columns, ``W_E2SF`` [D + 1, 2, S, F] (slot 0 the
+encoders, slot 1 the decoders transposed), and x carries a column of ones so that the
+extra row holds each seed's bias terms (its ``b_pre`` shift, computed per step) and the
+backward GEMM's extra row gives the column sums (bias gradients) for free. The only
+per-seed products are [R, F] x [F, F] and [D, F] x [F, F] (``bmm``). The [R, D] error,
+its elementwise passes and its memory traffic are gone; per seed-step this is
+8*R*D*F + 4*R*F^2 + 4*F^2*D FLOPs against the plain form's 10*R*D*F.
+
+Several seeds train in one run; seed k's initial parameters come from a CPU
+``torch.Generator`` seeded with k (then moved to the device). The gradients are those
+of the SUM of the per-seed losses, so each seed's gradient is exactly its own, and Adam
+is elementwise, so each seed's update is its own too. A seed's numbers are the same
+alone or in a batch whenever the BLAS computes each output column the same way whatever
+the number of columns: MKL does on one CPU thread (the tests check that, atol 1e-6);
+with several threads it may split a reduction differently for different widths, and
+Adam can grow such last-bit differences to ~lr-sized parameter differences.
+
+Early stopping (``stop_when_codes_stable``): every ``code_check_every`` steps each
+seed's argmax codes on the training rows are compared with the previous check's; a
+seed whose codes have not changed for ``code_patience`` checks in a row stops there:
+its parameters are frozen (those that produced the stable codes), it leaves the batch
+(the remaining seeds train on, unchanged), and its losses after that step repeat its
+last loss. ``SAETrainResult.steps_S`` records the updates each seed got.
 
 Device: "auto" trains on CUDA when present, else on the CPU. The code is
 device-agnostic (tensors created on the device, float32), but it was developed and
@@ -109,14 +134,18 @@ class SAETrainResult:
     """What ``train_saes`` returns.
 
     params: the trained SAEs. losses_ST: total loss (MSE + l1 term) of every seed at
-    every step, before that step's update, float32 [S, steps]. seconds: wall time of
-    the whole call (init, transfers, training). device: where it trained, e.g. "cpu".
+    every step, before that step's update, float32 [S, steps]; after an early stop a
+    seed's entries repeat its loss at the stop. seconds: wall time of the whole call
+    (init, transfers, training). device: where it trained, e.g. "cpu". steps_S: Adam
+    updates each seed's returned parameters had, int64 [S] (``steps`` unless it stopped
+    early; None only for results built by hand).
     """
 
     params: SAEParams
     losses_ST: np.ndarray
     seconds: float
     device: str
+    steps_S: np.ndarray | None = None
 
 
 def _init_params(seed: int, d_model: int, n_features: int) -> tuple[torch.Tensor, ...]:
@@ -185,10 +214,6 @@ def _features_SRF(
 
     (x - b_pre) @ W = x @ W - b_pre @ W: x is shared, so it enters the batched GEMM as
     a stride-0 view (no copy per seed), and the per-seed shift is an [S, F] correction.
-    Every product is a ``bmm`` whose batch items have the same shape whatever S is, so
-    each seed's numbers do not depend on which other seeds share the run (a single
-    [R, D] @ [D, S*F] GEMM would let the BLAS pick S-dependent blockings, and Adam
-    amplifies those last-bit differences to ~1e-3 within 100 steps).
     """
     S = W_enc_SDF.shape[0]
     pre_SRF = torch.bmm(x_RD.expand(S, *x_RD.shape), W_enc_SDF)
@@ -215,43 +240,196 @@ def _losses_S(
     return mse_S + l1 * feats_SRF.abs().mean(dim=(1, 2))
 
 
+# ---- the trainer's packed layout --------------------------------------------------------
+# E = D + 1: x carries a column of ones, the weights an extra row (module docstring).
+
+
+@dataclass(frozen=True, eq=False)
+class _Packed:
+    """All of S seeds' trainable numbers in ONE flat float32 tensor, and views into it.
+
+    W_E2SF [D + 1, 2, S, F]: ``[:D, 0, s]`` is seed s's W_enc [D, F], ``[:D, 1, s]`` its
+    W_dec^T; row D is the bias row, rewritten every step. Then b_enc_SF, b_pre_SD, then
+    zero padding to a multiple of ``_ALIGN`` elements. The same layout holds the
+    gradients and Adam's moments. One flat tensor is one fused Adam kernel; the padding
+    keeps every element on the kernel's vectorised path whatever S is (elements in a
+    ragged tail take a scalar path that rounds differently, which would make a seed's
+    numbers depend on how many seeds share its run). Adam also touches the bias row;
+    that is harmless, as the row is recomputed before it is read.
+    """
+
+    flat: torch.Tensor
+    W_E2SF: torch.Tensor
+    b_enc_SF: torch.Tensor
+    b_pre_SD: torch.Tensor
+
+    @staticmethod
+    def wrap(flat: torch.Tensor, n_seeds: int, d_model: int, n_features: int) -> _Packed:
+        """Views of the layout onto an existing flat tensor (no copy)."""
+        S, D, F = n_seeds, d_model, n_features
+        n_w = (D + 1) * 2 * S * F
+        return _Packed(
+            flat,
+            flat[:n_w].view(D + 1, 2, S, F),
+            flat[n_w : n_w + S * F].view(S, F),
+            flat[n_w + S * F : n_w + S * F + S * D].view(S, D),
+        )
+
+    @staticmethod
+    def zeros(n_seeds: int, d_model: int, n_features: int, dev: torch.device) -> _Packed:
+        """A zero-filled packed tensor on ``dev``."""
+        S, D, F = n_seeds, d_model, n_features
+        n = (D + 1) * 2 * S * F + S * F + S * D
+        n = -(-n // _ALIGN) * _ALIGN
+        return _Packed.wrap(torch.zeros(n, device=dev), S, D, F)
+
+    @property
+    def n_seeds(self) -> int:
+        return int(self.W_E2SF.shape[2])
+
+    def select(self, keep: torch.Tensor) -> _Packed:
+        """A new packed tensor holding only seed slots ``keep`` (an index tensor)."""
+        E, _, _, F = self.W_E2SF.shape
+        out = _Packed.zeros(len(keep), E - 1, F, self.flat.device)
+        out.W_E2SF.copy_(self.W_E2SF.index_select(2, keep))
+        out.b_enc_SF.copy_(self.b_enc_SF.index_select(0, keep))
+        out.b_pre_SD.copy_(self.b_pre_SD.index_select(0, keep))
+        return out
+
+
+_ALIGN = 64  # floats; a multiple of every SIMD width torch's CPU kernels use
+
+
+def _pack(inits: Sequence[tuple[torch.Tensor, ...]], dev: torch.device) -> _Packed:
+    """Per-seed initial (W_enc, b_enc, W_dec, b_pre) -> one packed tensor on ``dev``."""
+    D, F = inits[0][0].shape
+    out = _Packed.zeros(len(inits), D, F, torch.device("cpu"))
+    for s, (W_enc_DF, b_enc_F, W_dec_FD, b_pre_D) in enumerate(inits):
+        out.W_E2SF[:D, 0, s] = W_enc_DF
+        out.W_E2SF[:D, 1, s] = W_dec_FD.T
+        out.b_enc_SF[s] = b_enc_F
+        out.b_pre_SD[s] = b_pre_D
+    return _Packed.wrap(out.flat.to(dev), len(inits), D, F)
+
+
+def _unpack(p: _Packed) -> tuple[torch.Tensor, ...]:
+    """Packed parameters -> (W_enc_SDF, b_enc_SF, W_dec_SFD, b_pre_SD), float32 CPU."""
+    D = p.W_E2SF.shape[0] - 1
+    return (
+        p.W_E2SF[:D, 0].permute(1, 0, 2).cpu().contiguous(),
+        p.b_enc_SF.cpu().clone(),
+        p.W_E2SF[:D, 1].permute(1, 2, 0).cpu().contiguous(),
+        p.b_pre_SD.cpu().clone(),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Rows:
+    """The fixed training rows and what about them is constant across steps.
+
+    x1_RE: [x | 1], float32 [R, D + 1]. sum_x_D: column sums of x. sq_x: |x|^2 (0-dim).
+    """
+
+    x1_RE: torch.Tensor
+    sum_x_D: torch.Tensor
+    sq_x: torch.Tensor
+
+    @staticmethod
+    def of(x_RD: torch.Tensor, dev: torch.device) -> _Rows:
+        """Move x to ``dev`` as float32 and precompute its constants."""
+        x = x_RD.detach().to(dev, torch.float32)
+        R, D = x.shape
+        # rows padded to a multiple of 16 floats: D + 1 alone would misalign every row
+        # of the GEMMs' shared operand (~8% slower backward GEMM at D = 512 on the CPU)
+        x1_RE = torch.zeros(R, -(-(D + 1) // 16) * 16, device=dev)[:, : D + 1]
+        x1_RE[:, :D] = x
+        x1_RE[:, D] = 1.0
+        return _Rows(x1_RE, x.sum(dim=0), x.square().sum())
+
+
 @torch.no_grad()
 def _loss_and_grads(
-    x_SRD: torch.Tensor,
-    W_enc_SDF: torch.Tensor,
-    b_enc_SF: torch.Tensor,
-    W_dec_SFD: torch.Tensor,
-    b_pre_SD: torch.Tensor,
-    l1: float,
-) -> tuple[torch.Tensor, list[torch.Tensor]]:
-    """Per-seed loss [S] and the gradients of their sum, written out by hand.
+    rows: _Rows, params: _Packed, grads: _Packed, act_R2SF: torch.Tensor, l1: float
+) -> torch.Tensor:
+    """Per-seed loss [S]; writes the gradients of their sum into ``grads``.
 
-    Same maths as autograd on ``_losses_S`` with fewer passes over the [S, R, *] arrays
-    (in-place, no saved graph) and fewer kernel launches. ``x_SRD`` is x expanded to S
-    (a stride-0 view). Every product is a per-seed ``bmm`` (see ``_features_SRF``).
+    The maths of ``_losses_S`` by hand in the packed layout (module docstring).
+    ``act_R2SF`` [R, 2, S, F] is a work buffer: afterwards ``act_R2SF[:, 0]`` holds the
+    features f of ``params``. Also writes ``params``' bias row.
     """
-    S, R, D = x_SRD.shape
-    F = W_enc_SDF.shape[2]
-    # forward
-    g_shift_S1F = torch.bmm(b_pre_SD.unsqueeze(1), W_enc_SDF)  # b_pre @ W_enc, [S, 1, F]
-    f_SRF = torch.bmm(x_SRD, W_enc_SDF)
-    f_SRF.add_(b_enc_SF.unsqueeze(1) - g_shift_S1F).relu_()
-    err_SRD = torch.bmm(f_SRF, W_dec_SFD)
-    err_SRD.sub_(x_SRD).add_(b_pre_SD.unsqueeze(1))  # reconstruction - x
-    loss_S = torch.linalg.vector_norm(err_SRD, dim=(1, 2)).square_().div_(R * D)
-    loss_S.add_(f_SRF.mean(dim=(1, 2)), alpha=l1)  # ReLU output: |f| = f
-    # backward: d loss / d reconstruction = 2 * err / (R * D)
-    g_err_SRD = err_SRD.mul_(2.0 / (R * D))
-    g_W_dec_SFD = torch.bmm(f_SRF.transpose(1, 2), g_err_SRD)
-    g_pre_SRF = torch.bmm(g_err_SRD, W_dec_SFD.transpose(1, 2)).add_(l1 / (R * F))
-    g_pre_SRF.mul_(f_SRF > 0)  # ReLU gradient: 0 where the feature is 0 (as autograd's)
-    g_b_enc_SF = g_pre_SRF.sum(dim=1)
-    # pre = x @ W + b_enc - b_pre @ W, so W and b_pre also get the shift's gradient.
-    g_W_enc_SDF = torch.bmm(x_SRD.transpose(1, 2), g_pre_SRF)
-    g_W_enc_SDF.sub_(b_pre_SD.unsqueeze(2) * g_b_enc_SF.unsqueeze(1))
-    g_b_pre_SD = g_err_SRD.sum(dim=1)
-    g_b_pre_SD.sub_(torch.bmm(g_b_enc_SF.unsqueeze(1), W_enc_SDF.transpose(1, 2)).squeeze(1))
-    return loss_S, [g_W_enc_SDF, g_b_enc_SF, g_W_dec_SFD, g_b_pre_SD]
+    x1_RE = rows.x1_RE
+    R, E = x1_RE.shape
+    D = E - 1
+    W_E2SF, b_enc_SF, b_pre_SD = params.W_E2SF, params.b_enc_SF, params.b_pre_SD
+    grad_E2SF = grads.W_E2SF
+    c = 2.0 / (R * D)  # d mean((x_hat - x)^2) / d x_hat = c * err
+    k = l1 / (R * b_enc_SF.shape[1])  # d (l1 * mean f) / d f
+    W_enc_SDF = W_E2SF[:D, 0].permute(1, 0, 2)
+    W_dT_SDF = W_E2SF[:D, 1].permute(1, 0, 2)  # W_dec^T per seed
+    b_pre_S1D = b_pre_SD.unsqueeze(1)
+
+    # bias row: pre = x @ W_enc + (b_enc - b_pre @ W_enc);
+    # slot 1 = x @ W_dec^T - (b_pre @ W_dec^T + k / c) = (x - b_pre) @ W_dec^T - k / c
+    v_SF = torch.bmm(b_pre_S1D, W_dT_SDF).squeeze(1)
+    torch.sub(b_enc_SF, torch.bmm(b_pre_S1D, W_enc_SDF).squeeze(1), out=W_E2SF[D, 0])
+    torch.add(v_SF, k / c, out=W_E2SF[D, 1]).neg_()
+    torch.mm(x1_RE, W_E2SF.view(E, -1), out=act_R2SF.view(R, -1))  # one GEMM, all seeds
+    f_RSF = act_R2SF[:, 0].relu_()
+    f_SRF = f_RSF.permute(1, 0, 2)
+    gram_f_SFF = torch.bmm(f_SRF.transpose(1, 2), f_SRF)  # f^T f
+    gram_d_SFF = torch.bmm(W_dT_SDF.transpose(1, 2), W_dT_SDF)  # W_dec W_dec^T
+    # d loss / d pre = c * err @ W_dec^T + k where f > 0, written over slot 1
+    dpre_RSF = act_R2SF[:, 1]
+    dpre_RSF.permute(1, 0, 2).baddbmm_(f_SRF, gram_d_SFF, beta=-c, alpha=c)
+    torch.ops.aten.threshold_backward.grad_input(dpre_RSF, f_RSF, 0, grad_input=dpre_RSF)
+
+    # x1^T @ [dpre | f]: rows :D -> x^T dpre and x^T f; row D -> their column sums
+    torch.mm(x1_RE.T, dpre_RSF.flatten(1), out=grad_E2SF[:, 0].flatten(1))
+    torch.mm(x1_RE.T, f_RSF.flatten(1), out=grad_E2SF[:, 1].flatten(1))
+    grad_D2SF = grad_E2SF[:D]
+    g_b_enc_SF = grads.b_enc_SF.copy_(grad_E2SF[D, 0])
+    sum_f_SF = grad_E2SF[D, 1]
+    # slot 0 -> x^T dpre - b_pre dpre_sum^T (the shift's share);
+    # slot 1 -> (x - b_pre)^T f
+    grad_D2SF.addcmul_(b_pre_SD.T[:, None, :, None], grad_E2SF[D:], value=-1.0)
+    # <(x - b_pre)^T f, W_dec^T> per seed, summed in an order that does not depend on S
+    cross_S = (grad_D2SF[:, 1] * W_E2SF[:D, 1]).sum(dim=2).T.contiguous().sum(dim=1)
+    # slot 1 -> c * (W_dec^T f^T f - (x - b_pre)^T f) = c * (f^T err)^T
+    grad_D2SF[:, 1].permute(1, 0, 2).baddbmm_(W_dT_SDF, gram_f_SFF, beta=-c, alpha=c)
+    # b_pre: c * sum_rows(err) through the decoder side, minus the encoder shift's share
+    g_b_pre_SD = grads.b_pre_SD
+    torch.bmm(W_dT_SDF, sum_f_SF.unsqueeze(2), out=g_b_pre_SD.unsqueeze(2))
+    g_b_pre_SD.add_(b_pre_SD, alpha=R).sub_(rows.sum_x_D).mul_(c)
+    g_b_pre_SD.sub_(torch.bmm(W_enc_SDF, g_b_enc_SF.unsqueeze(2)).squeeze(2))
+
+    sq_err_S = (gram_f_SFF * gram_d_SFF).sum(dim=(1, 2)).sub_(cross_S, alpha=2.0)
+    sq_err_S.add_(rows.sq_x).sub_((b_pre_SD * rows.sum_x_D).sum(dim=1), alpha=2.0)
+    sq_err_S.add_(b_pre_SD.square().sum(dim=1), alpha=R)
+    return sq_err_S.div_(R * D).add_(sum_f_SF.sum(dim=1), alpha=k)  # |f| = f
+
+
+def _normalise_columns(W_DSF: torch.Tensor) -> None:
+    """Scale each encoder vector W_DSF[:, s, f] to unit norm, in place.
+
+    Squares summed over D by a per-seed ``bmm`` with a ones row: ~3.5x faster on the
+    CPU than ``linalg.vector_norm`` over this strided view, and unlike a plain sum over
+    dim 0 it sums each seed's column in the same order whatever S is.
+    """
+    D, S, _ = W_DSF.shape
+    ones_S1D = torch.ones(1, 1, D, device=W_DSF.device).expand(S, 1, D)
+    sq_S1F = torch.bmm(ones_S1D, W_DSF.square().permute(1, 0, 2))
+    W_DSF.mul_(sq_S1F.squeeze(1).sqrt_().clamp_min_(1e-12).reciprocal_())
+
+
+def _check_stopping(
+    stop_when_codes_stable: bool, code_check_every: int, code_patience: int
+) -> None:
+    """Raise an error naming the fix for unusable early-stopping settings."""
+    if stop_when_codes_stable and (code_check_every < 1 or code_patience < 1):
+        raise ValueError(
+            f"code_check_every={code_check_every}, code_patience={code_patience}; give "
+            "both >= 1 (e.g. 25 and 2: stop once the codes hold for 50 steps)"
+        )
 
 
 def train_saes(
@@ -264,12 +442,18 @@ def train_saes(
     seeds: Sequence[int] = (0,),
     device: str = "auto",
     progress: bool = False,
+    stop_when_codes_stable: bool = False,
+    code_check_every: int = 25,
+    code_patience: int = 2,
 ) -> SAETrainResult:
     """Train one SAE per seed on rows ``x_RD`` [R, D], all seeds in one batched run.
 
     Every seed gives the same parameters as training it alone (see the module note).
     ``device``: "auto" (CUDA when present, else CPU), "cpu", "cuda" or "cuda:N".
-    ``progress`` shows a tqdm bar over steps.
+    ``progress`` shows a tqdm bar over steps. ``stop_when_codes_stable``: stop a seed
+    once its argmax codes on ``x_RD``, checked every ``code_check_every`` steps, have
+    held for ``code_patience`` checks in a row (module note); off by default (the paper
+    trains all ``steps``).
 
     Raises ValueError/TypeError for an unusable input or setting, and FloatingPointError
     naming the seed and step when a loss turns NaN or inf (checked every
@@ -278,31 +462,63 @@ def train_saes(
     seeds = tuple(int(s) for s in seeds)
     _check_input(x_RD)
     _check_settings(seeds, n_features, l1, lr, steps)
+    _check_stopping(stop_when_codes_stable, code_check_every, code_patience)
     dev = resolve_device(device)
     start = time.perf_counter()
 
-    d_model = x_RD.shape[1]
-    inits = [_init_params(s, d_model, n_features) for s in seeds]
-    params = [torch.stack([p[i] for p in inits]).to(dev) for i in range(4)]
-    W_enc_SDF, b_enc_SF, W_dec_SFD, b_pre_SD = params
-    x_SRD = x_RD.detach().to(dev, torch.float32).expand(len(seeds), *x_RD.shape)
+    S, (R, D), F = len(seeds), x_RD.shape, n_features
+    rows = _Rows.of(x_RD, dev)
+    params = _pack([_init_params(s, D, F) for s in seeds], dev)
+    grads = _Packed.zeros(S, D, F, dev)
+    opt = _adam([params.flat], lr)
+    act_R2SF = torch.empty(R, 2, S, F, device=dev)
+    losses_ST = torch.empty(S, steps, device=dev)
+    steps_S = np.full(S, steps, dtype=np.int64)
+    frozen: dict[int, tuple[torch.Tensor, ...]] = {}  # seed index -> its stopped params
+    live = torch.arange(S, device=dev)  # seed indices still training, in slot order
+    last_codes_RS: torch.Tensor | None = None
+    streak_S = torch.zeros(S, dtype=torch.int64, device=dev)
 
-    opt = _adam(params, lr)
-    losses_ST = torch.empty(len(seeds), steps, device=dev)
     for step in tqdm(range(steps), desc="SAE", disable=not progress, leave=False):
         # gradients of the SUM over seeds: each seed's gradient is its own
-        loss_S, grads = _loss_and_grads(x_SRD, W_enc_SDF, b_enc_SF, W_dec_SFD, b_pre_SD, l1)
-        for p, g in zip(params, grads, strict=True):
-            p.grad = g
+        loss_S = _loss_and_grads(rows, params, grads, act_R2SF, l1)
+        losses_ST[live, step] = loss_S
+        stop_S = None
+        if stop_when_codes_stable and step % code_check_every == 0:
+            codes_RS = act_R2SF[:, 0].argmax(dim=2)
+            if last_codes_RS is not None:
+                same_S = (codes_RS == last_codes_RS).all(dim=0)
+                streak_S = torch.where(same_S, streak_S + 1, 0)
+            last_codes_RS = codes_RS
+            if bool((streak_S >= code_patience).any()):
+                stop_S = streak_S >= code_patience
+                stopped = _unpack(params.select(torch.nonzero(stop_S).flatten()))
+                for i, j in enumerate(torch.nonzero(stop_S).flatten().tolist()):
+                    k = int(live[j])  # freeze it at the parameters that made these codes
+                    frozen[k] = tuple(t[i : i + 1] for t in stopped)
+                    steps_S[k] = step
+                    losses_ST[k, step + 1 :] = loss_S[j]
+                if bool(stop_S.all()):
+                    break
+        params.flat.grad = grads.flat
         opt.step()
-        with torch.no_grad():
-            W_enc_SDF.div_(W_enc_SDF.norm(dim=1, keepdim=True).clamp_min(1e-12))
-            losses_ST[:, step] = loss_S
+        _normalise_columns(params.W_E2SF[:D, 0])
+        if stop_S is not None:  # the stopped seeds leave the batch
+            keep = torch.nonzero(~stop_S).flatten()
+            live, last_codes_RS, streak_S = live[keep], last_codes_RS[:, keep], streak_S[keep]
+            params, opt = _select_seeds(params, opt, keep, lr)
+            grads = _Packed.zeros(len(keep), D, F, dev)
+            act_R2SF = torch.empty(R, 2, len(keep), F, device=dev)
         if (step + 1) % CHECK_EVERY == 0 or step + 1 == steps:
             _check_finite(losses_ST[:, : step + 1], seeds, step, lr, l1)
+    _check_finite(losses_ST, seeds, steps - 1, lr, l1)
 
-    with torch.no_grad():
-        final = [t.cpu() for t in params]
+    trained = _unpack(params)
+    slot = {int(k): j for j, k in enumerate(live.tolist())}
+    final = [
+        torch.cat([frozen[k][i] if k in frozen else trained[i][slot[k]][None] for k in range(S)])
+        for i in range(4)
+    ]
     for name, t in zip(("W_enc", "b_enc", "W_dec", "b_pre"), final, strict=True):
         if not torch.isfinite(t).all():
             bad = int(torch.nonzero((~torch.isfinite(t.flatten(1))).any(dim=1))[0])
@@ -313,7 +529,25 @@ def train_saes(
             )
     result_params = SAEParams(*final, seeds=seeds)
     losses = losses_ST.cpu().numpy()
-    return SAETrainResult(result_params, losses, time.perf_counter() - start, str(dev))
+    return SAETrainResult(result_params, losses, time.perf_counter() - start, str(dev), steps_S)
+
+
+def _select_seeds(
+    params: _Packed, opt: torch.optim.Optimizer, keep: torch.Tensor, lr: float
+) -> tuple[_Packed, torch.optim.Optimizer]:
+    """Keep only seed slots ``keep``: new packed parameters and an Adam with their state."""
+    S, (E, _, _, F) = params.n_seeds, params.W_E2SF.shape
+    new = params.select(keep)
+    new_opt = _adam([new.flat], lr)
+    state = opt.state[params.flat]
+    new_opt.state[new.flat] = {
+        "step": state["step"].clone(),
+        **{
+            name: _Packed.wrap(state[name], S, E - 1, F).select(keep).flat
+            for name in ("exp_avg", "exp_avg_sq")
+        },
+    }
+    return new, new_opt
 
 
 def _adam(params: list[torch.Tensor], lr: float) -> torch.optim.Adam:

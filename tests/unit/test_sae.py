@@ -126,22 +126,47 @@ def test_matches_plain_reference(x_RD):
     np.testing.assert_allclose(got.losses_ST[0], ref_losses, rtol=1e-5)
 
 
-def test_hand_gradients_equal_autograd(x_RD):
+@pytest.mark.parametrize("l1", [0.0, 0.1])
+def test_hand_gradients_equal_autograd(x_RD, l1):
     gen = torch.Generator().manual_seed(1)
-    S, l1 = 2, 0.1
+    S = 2
     params = [
         torch.randn(S, D, F, generator=gen),
         torch.randn(S, F, generator=gen),
         torch.randn(S, F, D, generator=gen) * 0.3,
         torch.randn(S, D, generator=gen),
     ]
-    loss_S, grads = sae._loss_and_grads(x_RD.expand(S, R, D), *params, l1)
+    packed = sae._pack([tuple(p[s] for p in params) for s in range(S)], torch.device("cpu"))
+    grads = sae._Packed.zeros(S, D, F, torch.device("cpu"))
+    rows = sae._Rows.of(x_RD, torch.device("cpu"))
+    act_R2SF = torch.empty(R, 2, S, F)
+    loss_S = sae._loss_and_grads(rows, packed, grads, act_R2SF, l1)
+    g_W_D2SF, g_b_enc, g_b_pre = grads.W_E2SF[:D], grads.b_enc_SF, grads.b_pre_SD
     leaves = [p.clone().requires_grad_(True) for p in params]
     ref_S = sae._losses_S(x_RD, *leaves, l1)
     ref_S.sum().backward()
     torch.testing.assert_close(loss_S, ref_S.detach(), atol=1e-5, rtol=1e-5)
-    for g, leaf in zip(grads, leaves, strict=True):
+    mine = [g_W_D2SF[:, 0].permute(1, 0, 2), g_b_enc, g_W_D2SF[:, 1].permute(1, 2, 0), g_b_pre]
+    for g, leaf in zip(mine, leaves, strict=True):
         torch.testing.assert_close(g, leaf.grad, atol=1e-5, rtol=1e-4)
+    # the work buffer holds the features of the parameters the gradients are for
+    torch.testing.assert_close(
+        act_R2SF[:, 0].permute(1, 0, 2), sae._features_SRF(x_RD, *params[:2], params[3]),
+        atol=1e-5, rtol=1e-5,
+    )
+
+
+def test_pack_unpack_round_trip_and_select():
+    inits = [sae._init_params(s, D, F) for s in (0, 1, 2)]
+    packed = sae._pack(inits, torch.device("cpu"))
+    assert packed.flat.numel() % sae._ALIGN == 0
+    W_enc, b_enc, W_dec, b_pre = sae._unpack(packed)
+    for s, init in enumerate(inits):
+        for got, want in zip((W_enc[s], b_enc[s], W_dec[s], b_pre[s]), init, strict=True):
+            assert torch.equal(got, want)
+    picked = sae._unpack(packed.select(torch.tensor([2, 0])))
+    for got, want in zip(picked, (W_enc, b_enc, W_dec, b_pre), strict=True):
+        assert torch.equal(got, want[[2, 0]])
 
 
 def test_init_is_unit_norm_and_per_seed():
@@ -216,9 +241,9 @@ def test_divergence_found_at_periodic_check(monkeypatch, x_RD):
     calls = {"n": 0}
 
     def nan_at_step_7(*args):
-        loss_S, grads = real(*args)
+        loss_S = real(*args)
         calls["n"] += 1
-        return (loss_S * float("nan") if calls["n"] == 8 else loss_S), grads
+        return loss_S * float("nan") if calls["n"] == 8 else loss_S
 
     monkeypatch.setattr(sae, "_loss_and_grads", nan_at_step_7)
     with pytest.raises(FloatingPointError, match=r"seed 2 has a non-finite loss at step 7"):
