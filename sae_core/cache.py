@@ -8,6 +8,7 @@ stays bounded by one batch of ``hook_z`` plus the pooled result.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import torch
@@ -76,3 +77,48 @@ def head_outputs(
     assert out.shape[1] == n_layers * n_heads
     return out
 
+
+
+def head_mask_gradients(
+    model: HookedTransformer,
+    tokens_NT: torch.Tensor,
+    metric: Callable[[torch.Tensor, int, int], torch.Tensor],
+    *,
+    batch_size: int = 64,
+) -> torch.Tensor:
+    """Per-prompt gradient of ``metric`` w.r.t. a mask scaling each head's output.
+
+    Every head's ``hook_z`` (hence its output ``hook_z @ W_O``, which has no bias) is
+    multiplied by a mask ``xi[prompt, layer, head]``, evaluated at ``xi = 1`` (the clean
+    run). ``metric(logits_BTV, start, stop)`` returns one value per prompt [B] of the
+    batch holding prompts ``start:stop``. Because prompt b's mask row touches only prompt
+    b, one backward pass per batch gives every prompt's own gradient.
+
+    Returns float32 [N, n_layers, n_heads] on CPU: d metric(prompt n) / d xi[n, l, h].
+    """
+    if tokens_NT.ndim != 2:
+        raise ValueError(f"tokens have shape {tuple(tokens_NT.shape)}; expected [N, T]")
+    n_layers, n_heads = model.cfg.n_layers, model.cfg.n_heads
+    device = next(model.parameters()).device
+    grads: list[torch.Tensor] = []
+    for start in range(0, tokens_NT.shape[0], batch_size):
+        batch_BT = tokens_NT[start : start + batch_size].to(device)
+        n_batch = batch_BT.shape[0]
+        xi_BLn = torch.ones(n_batch, n_layers, n_heads, device=device, requires_grad=True)
+
+        def scale(z_BTnh: torch.Tensor, hook, xi_BLn=xi_BLn) -> torch.Tensor:
+            layer = int(hook.name.split(".")[1])
+            return z_BTnh * xi_BLn[:, layer, None, :, None].to(z_BTnh.dtype)
+
+        hooks = [(hook_name(layer, "z"), scale) for layer in range(n_layers)]
+        with torch.enable_grad():
+            logits_BTV = model.run_with_hooks(batch_BT, fwd_hooks=hooks, return_type="logits")
+            values_B = metric(logits_BTV, start, start + n_batch)
+            if values_B.shape != (n_batch,):
+                raise ValueError(
+                    f"metric returned shape {tuple(values_B.shape)}; expected [{n_batch}], "
+                    "one value per prompt"
+                )
+            (grad_BLn,) = torch.autograd.grad(values_B.sum(), xi_BLn)
+        grads.append(grad_BLn.detach().float().cpu())
+    return torch.cat(grads, dim=0)

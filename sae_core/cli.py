@@ -1,4 +1,4 @@
-"""Command line: ``sae-core tasks | discover TASK | demo | figures``."""
+"""Command line: ``sae-core tasks | discover TASK | demo | figures | compare TASK...``."""
 
 from __future__ import annotations
 
@@ -122,6 +122,27 @@ def cmd_figures(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sae_core.compare import compare, to_markdown, write_csv, write_json
+
+    start = time.perf_counter()
+    seeds = tuple(range(args.seeds))
+    options = {"n_examples": args.n_examples} if args.n_examples else None
+    df = compare(args.tasks, methods=args.methods, seeds=seeds, task_options=options)
+    wall = time.perf_counter() - start
+    print()
+    print(f"circuit discovery methods compared, {len(seeds)} seeds for stochastic methods")
+    print(to_markdown(df))
+    print(f"\ncompare wall time: {wall:.1f} s")
+    if args.json:
+        write_json(df, args.json, wall_s=wall, seeds=list(seeds), tasks=list(args.tasks))
+        print(f"wrote {args.json}")
+    if args.csv:
+        write_csv(df, args.csv)
+        print(f"wrote {args.csv}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``sae-core``."""
     parser = argparse.ArgumentParser(prog="sae-core", description=__doc__)
@@ -164,6 +185,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=int, default=5, help="SAE seeds per number (0..N-1)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"))
     p.set_defaults(func=cmd_figures)
+
+    from sae_core.baselines import DEFAULT_METHODS
+
+    p = sub.add_parser("compare", help="every method on the same tasks: one table")
+    p.add_argument("tasks", nargs="+", metavar="TASK")
+    p.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS),
+                   help=f"default: {' '.join(DEFAULT_METHODS)}")
+    p.add_argument("--seeds", type=int, default=5,
+                   help="seeds 0..N-1 of stochastic methods (default 5)")
+    p.add_argument("--n-examples", type=int, help="prompts per set when building tasks")
+    p.add_argument("--json", help="write the rows as JSON here (atomically)")
+    p.add_argument("--csv", help="write the rows as CSV here")
+    p.set_defaults(func=cmd_compare)
     return parser
 
 

@@ -281,3 +281,25 @@ def load_model(
     with _hub_offline(repo, snapshot):
         model = HookedTransformer.from_pretrained(HF_REPOS[name][0], device=device)
     return model.eval()
+
+
+def weights_available(name: str) -> bool:
+    """Whether ``name``'s published weights (and tokenizer, where separate) are cached here.
+
+    Looks in the local Hugging Face cache only (:func:`hf_cache_dir`); never calls the hub.
+    True means ``load_model(name, "pretrained")`` can load them offline.
+    """
+    if find_cached_model(name) is None:
+        return False
+    tok_repo = TOKENIZER_REPOS.get(name)
+    if tok_repo is None:
+        return True
+    return _cached_snapshot(tok_repo, hf_cache_dir(), need_weights=False) is not None
+
+
+def default_model_source(name: str) -> str:
+    """``"pretrained"`` when :func:`weights_available` for ``name``, else ``"random"``.
+
+    ``"random"`` means a random-weight stand-in: numbers made with it are never the paper's.
+    """
+    return "pretrained" if weights_available(name) else "random"

@@ -142,6 +142,27 @@ def non_repeating_tokens(n: int, length: int, d_vocab: int, rng: np.random.Gener
     return _with_bos(_distinct_tokens(n, length, d_vocab, rng))
 
 
+def last_position_answers(
+    positive_NT: np.ndarray, d_vocab: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """(answer [N], wrong [N]) int64 tokens for the last position of repeated prompts.
+
+    A positive ``[BOS, s_1 .. s_L, s_1 .. s_L]`` ends on ``s_L``, seen once before, followed
+    there by ``s_1``: induction predicts ``s_1`` (the shipped model does so on every prompt).
+    ``wrong`` is a token drawn uniformly from those absent from the prompt (never BOS), so
+    ``logit[answer] - logit[wrong]`` measures induction as in
+    :mod:`sae_core.tasks.induction_models`; it is what :func:`sae_core.faithfulness` reads.
+    """
+    n_prompts = positive_NT.shape[0]
+    repeated_half_slice(positive_NT.shape[1])  # checks the prompt layout
+    answer_N = positive_NT[:, 1].astype(np.int64)
+    keys_NV = rng.random((n_prompts, d_vocab))
+    keys_NV[:, BOS] = -1.0
+    np.put_along_axis(keys_NV, positive_NT, -1.0, axis=1)
+    wrong_N = keys_NV.argmax(axis=1).astype(np.int64)
+    return answer_N, wrong_N
+
+
 def _next_token_losses(model: HookedTransformer, tokens_NT: torch.Tensor, **run) -> torch.Tensor:
     """float [N, T-1]: cross-entropy of each next-token prediction."""
     if run:
@@ -310,6 +331,8 @@ def build(
     once, [N, 1 + 2L]. Negatives: BOS, then 2L distinct random tokens, [N, 1 + 2L] (same
     length, tokens uniform over the same vocabulary, nothing recurs).
     Options: ``seq_len``; ``weights`` (a path to other weights of the same config).
+    ``metadata``: ``answer_tokens`` / ``wrong_tokens`` LongTensor [N] for the last position
+    (see :func:`last_position_answers`), the training record and thresholds.
     """
     if model_source is not None and model_source != "trained":
         raise ValueError(
@@ -331,6 +354,8 @@ def build(
     rng = np.random.default_rng(seed)
     positive = torch.from_numpy(repeated_tokens(n_examples, seq_len, d_vocab, rng))
     negative = torch.from_numpy(non_repeating_tokens(n_examples, 2 * seq_len, d_vocab, rng))
+    # drawn after the prompts, so adding them changed no prompt
+    answer, wrong = last_position_answers(positive.numpy(), d_vocab, rng)
     return Task(
         name=TASK_NAME,
         model=model,
@@ -349,5 +374,7 @@ def build(
             "ablation_threshold": ABLATION_THRESHOLD,
             "edge_threshold": EDGE_THRESHOLD,
             "weights": weights_metadata(weights),
+            "answer_tokens": torch.from_numpy(answer),
+            "wrong_tokens": torch.from_numpy(wrong),
         },
     )

@@ -1,0 +1,195 @@
+"""Every method on the same tasks, one table: ``compare(task_names, methods, seeds)``.
+
+One row per task x method. Metrics come from
+:func:`sae_core.metrics.evaluate_head_scores` and are the mean and sample sd over seeds
+for stochastic methods (``sae``, ``subnetwork-probing``); deterministic methods run
+once (``n_seeds`` = 1, sd NaN). ``seconds`` is the method's own wall time per run
+(building the task is not counted; for the SAE the shared cache and batched training
+are split evenly between its seeds). Paper tasks (ioi, greater-than, docstring) use
+pretrained weights from the local cache when present, random-weight stand-ins
+otherwise; ``label`` marks stand-ins "(random-weight stand-in)".
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from sae_core.baselines import DEFAULT_METHODS, method_spec
+from sae_core.io import write_json_atomic
+from sae_core.metrics import evaluate_head_scores
+from sae_core.tasks import PAPER_TASKS, load_task
+from sae_core.types import HeadScores, Task
+from sae_core.version import __version__
+
+METRICS = ("node_auc", "edge_auc", "precision", "recall", "f1", "tpr_tnr_harmonic_mean")
+"""Metrics of every row, each as ``{metric}_mean`` and ``{metric}_sd``."""
+
+TABLE_COLUMNS = (
+    "label", "method", "n_seeds", "node_auc", "edge_auc", "precision", "recall",
+    "tpr_tnr_harmonic_mean", "n_selected", "seconds",
+)
+
+
+def load_compare_task(name: str, task_options: Mapping[str, Any] | None = None) -> Task:
+    """Build ``name``; a paper task falls back to its random-weight stand-in when its
+    pretrained weights are not in the local cache (the label says so)."""
+    options = dict(task_options or {})
+    if name in PAPER_TASKS and "model_source" not in options:
+        try:
+            return load_task(name, model_source="pretrained", **options)
+        except FileNotFoundError:
+            return load_task(name, model_source="random", **options)
+    return load_task(name, **options)
+
+
+def _mean_sd(values: Sequence[float]) -> tuple[float, float]:
+    vals = np.asarray([v for v in values if not math.isnan(v)], dtype=np.float64)
+    if vals.size == 0:
+        return math.nan, math.nan
+    return float(vals.mean()), float(vals.std(ddof=1)) if vals.size > 1 else math.nan
+
+
+def summarize(
+    task: Task, method: str, runs: Sequence[HeadScores], cpu_seconds: float = math.nan
+) -> dict[str, Any]:
+    """One table row from one method's runs on one task (``cpu_seconds``: per run)."""
+    evals = [evaluate_head_scores(r, task.ground_truth) for r in runs]
+    row: dict[str, Any] = {
+        "task": task.name,
+        "label": task.label,
+        "method": method,
+        "model_source": task.model_source,
+        "n_layers": task.n_layers,
+        "n_heads": task.n_heads,
+        "n_seeds": len(runs),
+        "stochastic": method_spec(method).stochastic,
+    }
+    for metric in METRICS:
+        row[f"{metric}_mean"], row[f"{metric}_sd"] = _mean_sd([e[metric] for e in evals])
+    row["n_selected"] = float(np.mean([e["n_selected"] for e in evals]))
+    row["n_truth"] = evals[0]["n_truth"]
+    row["seconds"], row["seconds_sd"] = _mean_sd([r.seconds for r in runs])
+    row["cpu_seconds"] = cpu_seconds
+    row["config"] = runs[0].config
+    row["selection"] = runs[0].extra.get("selection", "")
+    row["node_from_edges"] = runs[0].extra.get("node_from_edges", "")
+    row["seeds"] = [r.seed for r in runs]
+    return row
+
+
+def compare(
+    task_names: Sequence[str],
+    methods: Sequence[str] = DEFAULT_METHODS,
+    seeds: Sequence[int] = (0, 1, 2, 3, 4),
+    task_options: Mapping[str, Any] | None = None,
+    progress: bool = True,
+    configs: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Run every method on every task; one row per (task, method).
+
+    ``seeds``: seeds of stochastic methods (deterministic ones run once).
+    ``task_options``: passed to every task's builder (e.g. ``{"n_examples": 100}``).
+    ``configs``: method name -> config (default: each method's documented defaults).
+    Columns: task, label, method, model_source, n_layers, n_heads, n_seeds, stochastic,
+    ``{metric}_mean``/``{metric}_sd`` for :data:`METRICS`, n_selected (mean), n_truth,
+    seconds (mean wall seconds per run) and seconds_sd, cpu_seconds (process CPU time per
+    run, all threads: less sensitive than wall time to other jobs on a shared machine),
+    config, selection, node_from_edges, seeds.
+    """
+    configs = dict(configs or {})
+    specs = {m: method_spec(m) for m in methods}  # unknown names fail before any work
+    unknown = set(configs) - set(specs)
+    if unknown:
+        raise KeyError(f"configs given for methods not compared: {sorted(unknown)}")
+    rows = []
+    jobs = [(t, m) for t in task_names for m in methods]
+    bar = tqdm(jobs, desc="tasks x methods", disable=not progress)
+    task: Task | None = None
+    for name, method in bar:
+        bar.set_postfix_str(f"{name} / {method}")
+        if task is None or task.name != name:
+            task = load_compare_task(name, task_options)
+            if task.ground_truth is None:
+                raise ValueError(f"task {name!r} has no ground truth to compare against")
+        cpu0 = time.process_time()
+        runs = specs[method].run_many(task, seeds, configs.get(method))
+        cpu_s = (time.process_time() - cpu0) / len(runs)
+        rows.append(summarize(task, method, runs, cpu_s))
+    return pd.DataFrame(rows)
+
+
+def _cell(mean: float, sd: float) -> str:
+    if mean is None or math.isnan(mean):
+        return "n/a"
+    return f"{mean:.3f}" if sd is None or math.isnan(sd) else f"{mean:.3f} ± {sd:.3f}"
+
+
+def table(df: pd.DataFrame) -> pd.DataFrame:
+    """The printable table: metrics as "mean ± sd" strings, seconds per run."""
+    out = pd.DataFrame({"task": df["label"], "method": df["method"],
+                        "seeds": df["n_seeds"]})
+    for metric in ("node_auc", "edge_auc", "precision", "recall", "tpr_tnr_harmonic_mean"):
+        out[metric] = [_cell(m, s) for m, s in zip(df[f"{metric}_mean"], df[f"{metric}_sd"],
+                                                   strict=True)]
+    out["heads selected"] = [f"{n:.1f}" for n in df["n_selected"]]
+    out["seconds"] = [f"{s:.2f}" for s in df["seconds"]]
+    if "cpu_seconds" in df:
+        out["cpu seconds"] = [f"{s:.2f}" for s in df["cpu_seconds"]]
+    return out
+
+
+def to_markdown(df: pd.DataFrame) -> str:
+    """The comparison as a markdown table (``DataFrame.to_markdown``)."""
+    return table(df).to_markdown(index=False)
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Every column (configs as JSON-ish text) to CSV."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False)
+    return path
+
+
+def write_markdown(df: pd.DataFrame, path: str | Path, title: str = "") -> Path:
+    """The markdown table, with an optional title line."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = (f"{title}\n\n" if title else "") + to_markdown(df) + "\n"
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+    return path
+
+
+def write_json(df: pd.DataFrame, path: str | Path, **extra: Any) -> Path:
+    """Rows plus version and date as JSON, atomically (``sae_core.io.write_json_atomic``)."""
+    payload = {
+        "version": __version__,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **extra,
+        "rows": df.to_dict(orient="records"),
+    }
+    return write_json_atomic(path, payload)
+
+
+def paper_table() -> pd.DataFrame:
+    """The paper's node AUCs per task and method (:mod:`sae_core.paper_numbers`), in the
+    method names used here, to print beside ours. Baselines are read off a figure."""
+    from sae_core.paper_numbers import HEADLINE_AUC
+
+    rows = []
+    for task, numbers in HEADLINE_AUC.items():
+        mean, sd = numbers["sae_node"]
+        rows.append({"task": task, "method": "sae", "node_auc": f"{mean:.3f} ± {sd:.3f}"})
+        for method in ("acdc", "hisp", "subnetwork-probing"):
+            rows.append({"task": task, "method": method, "node_auc": f"{numbers[method]:.2f}"})
+    return pd.DataFrame(rows).pivot(index="task", columns="method", values="node_auc")

@@ -1,0 +1,103 @@
+"""compare() on a small embedded task, its writers, plots and the CLI command."""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from sae_core.baselines.config import SAEMethodConfig
+from sae_core.cli import main
+from sae_core.compare import (
+    METRICS,
+    compare,
+    paper_table,
+    summarize,
+    to_markdown,
+    write_csv,
+    write_json,
+    write_markdown,
+)
+from sae_core.config import SAEConfig
+from sae_core.plots.compare import plot_auc_by_method, plot_auc_vs_time
+from sae_core.types import GroundTruth, HeadScores, Task
+from tests.conftest import tiny_model
+
+FAST_SAE = SAEMethodConfig(sae=SAEConfig(n_features=32, steps=30, device="cpu"))
+
+
+@pytest.fixture(scope="module")
+def table():
+    return compare(
+        ["induction-toy"], methods=["sae", "hisp", "eap"], seeds=(0, 1),
+        task_options={"n_examples": 40}, progress=False, configs={"sae": FAST_SAE},
+    )
+
+
+def test_one_row_per_task_and_method(table):
+    assert list(table["method"]) == ["sae", "hisp", "eap"]
+    assert set(table["task"]) == {"induction-toy"}
+    for metric in METRICS:
+        assert f"{metric}_mean" in table and f"{metric}_sd" in table
+    by_method = table.set_index("method")
+    assert by_method.loc["sae", "n_seeds"] == 2 and by_method.loc["hisp", "n_seeds"] == 1
+    assert math.isnan(by_method.loc["hisp", "node_auc_sd"])
+    assert math.isnan(by_method.loc["hisp", "edge_auc_mean"])  # node-only method
+    assert by_method.loc["eap", "edge_auc_mean"] > 0.5
+    assert (table["seconds"] > 0).all() and (table["model_source"] == "trained").all()
+    assert not table["label"].str.contains("stand-in").any()
+
+
+def test_writers_round_trip(table, tmp_path):
+    md = to_markdown(table)
+    assert md.startswith("| task") and "induction-toy" in md and "±" in md
+    write_markdown(table, tmp_path / "t.md", title="# t")
+    assert (tmp_path / "t.md").read_text().startswith("# t")
+    back = pd.read_csv(write_csv(table, tmp_path / "t.csv"))
+    assert list(back["method"]) == list(table["method"])
+    payload = json.loads(write_json(table, tmp_path / "t.json", note="x").read_text())
+    assert payload["note"] == "x" and len(payload["rows"]) == 3 and payload["version"]
+
+
+def test_plots_are_figures_and_mark_stand_ins(table):
+    fig = plot_auc_by_method(table)
+    assert "stand-in" not in fig.axes[0].get_title()
+    stand_in = table.assign(model_source="random", task="ioi")
+    assert "random-weight stand-in" in plot_auc_by_method(stand_in).axes[0].get_title()
+    fig = plot_auc_vs_time(stand_in)
+    assert fig.axes[0].get_xscale() == "log"
+    assert "random-weight stand-in" in fig.axes[0].get_title()
+
+
+def test_stand_in_rows_are_labelled():
+    prompts = torch.ones(2, 3, dtype=torch.long)
+    task = Task("tiny", tiny_model(), prompts, prompts,
+                ground_truth=GroundTruth(heads={(0, 0)}), model_source="random")
+    run = HeadScores("hisp", "tiny", np.arange(6.0).reshape(2, 3), None, 0.1, "random",
+                     selected=np.eye(2, 3, dtype=bool))
+    row = summarize(task, "hisp", [run])
+    assert row["label"] == "tiny (random-weight stand-in)"
+
+
+def test_paper_numbers_table():
+    paper = paper_table()
+    assert set(paper.index) == {"ioi", "greater-than", "docstring"}
+    assert paper.loc["ioi", "acdc"] == "0.64"
+
+
+def test_cli_compare_prints_the_table_and_writes_files(tmp_path, capsys):
+    out_json, out_csv = tmp_path / "c.json", tmp_path / "c.csv"
+    code = main(["compare", "induction-toy", "--methods", "hisp", "eap", "--seeds", "1",
+                 "--n-examples", "30", "--json", str(out_json), "--csv", str(out_csv)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "| task" in printed and "hisp" in printed and "eap" in printed
+    assert len(json.loads(out_json.read_text())["rows"]) == 2
+    assert out_csv.read_text().startswith("task,")
+
+
+def test_cli_compare_unknown_method_is_a_clear_error(capsys):
+    assert main(["compare", "induction-toy", "--methods", "nope"]) == 2
+    assert "unknown method" in capsys.readouterr().err
