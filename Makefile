@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench figures clean
+.PHONY: install demo test lint bench bench-model-size figures clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,22 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sae_core tests benchmarks notebooks
 
+# Benchmarks print tables and write JSON into results/ (aim: < 10 min on an idle 2-core CPU).
+# The dense H=144 run of bench_kernels needs ~14 GiB free and is skipped (said why) without.
+# ACDC is left out of bench_method here (tens of minutes on a CPU; see its docstring).
 bench: $(STAMP)
+	mkdir -p results
 	$(PY) benchmarks/bench_kernels.py --json results/bench_kernels.json
 	$(PY) benchmarks/bench_sae.py --json results/bench_sae.json
+	$(PY) benchmarks/bench_method.py --quick --methods sae eap --json results/bench_method.json
+	if [ -f benchmarks/bench_discretisers.py ]; then \
+		$(PY) benchmarks/bench_discretisers.py --json results/bench_discretisers.json; fi
+
+# Runtime by model size (random-weight GPT-2 small..xl; ~7 GiB for xl). Not in `bench`:
+# ~35 min on a 2-core CPU, under a minute on one GPU.
+bench-model-size: $(STAMP)
+	mkdir -p results
+	$(PY) benchmarks/bench_model_size.py --json results/bench_model_size.json
 
 figures: $(STAMP)
 	$(VENV)/bin/sae-core figures
