@@ -1,0 +1,466 @@
+"""Ablations of the SAE method: metrics over a grid of settings x seeds, as one table.
+
+The paper's ablations (FACTS.md, "Ablations in the paper") vary the number of SAE
+training examples, the number of examples whose codes are counted, and the SAE's
+size and sparsity (features x l1). :func:`sweep` runs any such grid on one task:
+
+* every key of ``grid`` is an :class:`~sae_core.config.SAEConfig` field (``n_train``,
+  ``n_features``, ``l1``, ``steps``, ``pooling``, ...) or ``"n_count"``, the number of
+  prompts per set whose codes are counted;
+* the task is cached once per pooling (:func:`cache_poolings`) and every setting
+  reuses that cache (``discover_seeds(activations=...)``); the seeds of one setting
+  train in one batched SAE run;
+* ``n_count`` needs no retraining: codes are computed once per setting and
+  :func:`recount` rescores a prefix of the counted prompts.
+
+Codes are counted on one FIXED window of held-out prompts for every setting of a
+sweep: prompts ``[count_from, count_from + n_count)`` of each set, where
+``count_from`` defaults to the largest ``n_train`` of the sweep. So an ``n_train``
+ablation scores every SAE on the same prompts, none of which trained any of them.
+With ``count_train_examples=True`` (the authors' behaviour, FACTS.md "Quirks") the
+window starts at prompt 0 and includes training prompts.
+
+:func:`head_code_table` is the per-head view used to explain the failure on tracr
+tasks: for every head, how many codes it takes on positives and negatives, how many
+are positive-only (its node score), and how many distinct output vectors it writes,
+with its role in the task (truth, a compiled head of another program, a random
+distractor head) read from ``task.metadata["head_owner"]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import time
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from sae_core import scores
+from sae_core.config import SAEConfig
+from sae_core.discover import HeadActivations, cache_task, discover_seeds
+from sae_core.metrics import evaluate
+from sae_core.types import Discovery, Task, head_from_index
+
+COUNT_KEY = "n_count"
+"""Grid key: prompts per set whose codes are counted (a prefix of the fixed window)."""
+
+METRICS = ("node_auc", "edge_auc", "edge_node_auc")
+"""Metrics of every sweep row (see :func:`sae_core.metrics.evaluate`)."""
+
+ROLE_TRUTH = "truth"
+ROLE_COMPILED = "compiled, not truth"
+ROLE_RANDOM = "random distractor"
+ROLE_EMPTY = "empty slot"
+ROLE_OTHER = "not truth"
+ROLES = (ROLE_TRUTH, ROLE_COMPILED, ROLE_RANDOM, ROLE_EMPTY, ROLE_OTHER)
+"""Head roles of :func:`head_roles`, in plotting order."""
+
+_CONFIG_FIELDS = tuple(f.name for f in dataclasses.fields(SAEConfig))
+
+
+# ---------------------------------------------------------------------------------------
+# Caches and rescoring
+
+
+def cache_poolings(
+    task: Task,
+    poolings: Iterable[str],
+    base_config: SAEConfig | None = None,
+    caches: MutableMapping[str, HeadActivations] | None = None,
+    progress: bool = False,
+) -> dict[str, HeadActivations]:
+    """Pooled head outputs of ``task`` for each pooling, each computed once.
+
+    ``caches``: pooling -> activations already made (reused, and filled in place).
+    """
+    base_config = base_config or SAEConfig()
+    caches = {} if caches is None else caches
+    for pooling in poolings:
+        if pooling not in caches:
+            cfg = dataclasses.replace(base_config, pooling=pooling)
+            caches[pooling] = cache_task(task, cfg, progress=progress)
+    return dict(caches)
+
+
+def recount(
+    discovery: Discovery,
+    start: int = 0,
+    n_prompts: int | None = None,
+    rows_per_prompt: tuple[int, int] = (1, 1),
+) -> Discovery:
+    """Rescore a discovery on a window of its counted prompts, with no retraining.
+
+    ``discovery.codes_pos`` / ``codes_neg`` hold the codes of the prompts it counted, in
+    prompt order (``rows_per_prompt`` rows per prompt for positives / negatives: T with
+    ``pooling="positions"``, else 1). Keeps prompts ``[start, start + n_prompts)`` of
+    each set (``n_prompts=None``: to the end) and recomputes node, edge and
+    edge-derived head scores from their codes alone, as ``discover`` would have had it
+    counted only those prompts. The codes of the new Discovery are the kept ones;
+    ``timings["recount"]`` is the rescoring time.
+    """
+    if start < 0:
+        raise ValueError(f"start={start}; give a non-negative prompt index")
+    if n_prompts is not None and n_prompts < 1:
+        raise ValueError(f"n_prompts={n_prompts}; count at least one prompt")
+    t0 = time.perf_counter()
+    kept = []
+    for codes_RH, per, label in (
+        (discovery.codes_pos, rows_per_prompt[0], "positive"),
+        (discovery.codes_neg, rows_per_prompt[1], "negative"),
+    ):
+        n_available = codes_RH.shape[0] // per
+        stop = n_available if n_prompts is None else start + n_prompts
+        if stop > n_available or start >= n_available:
+            raise ValueError(
+                f"asked for {label} prompts [{start}, {stop}) but the discovery counted "
+                f"{n_available}; load the task with more prompts (n_examples=...) or count fewer"
+            )
+        kept.append(codes_RH[start * per : stop * per])
+    pos_NH, neg_MH = kept
+    node_H = scores.node_scores(pos_NH, neg_MH)
+    edge_HH = scores.edge_scores(pos_NH, neg_MH)
+    rule = getattr(discovery.config, "effective_edge_head_score", "row_sum")
+    edge_node_H = scores.edge_head_scores(edge_HH, rule)
+    shape = discovery.node_scores.shape
+    timings = dict(discovery.timings)
+    timings["recount"] = time.perf_counter() - t0
+    timings["total"] = timings.get("total", 0.0) + timings["recount"]
+    return dataclasses.replace(
+        discovery,
+        node_scores=node_H.reshape(shape),
+        edge_scores=edge_HH,
+        edge_node_scores=edge_node_H.reshape(shape),
+        codes_pos=pos_NH,
+        codes_neg=neg_MH,
+        timings=timings,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Sweeps
+
+
+def _check_grid(grid: Mapping[str, Sequence]) -> dict[str, tuple]:
+    out = {}
+    for key, values in grid.items():
+        if key != COUNT_KEY and key not in _CONFIG_FIELDS:
+            raise KeyError(
+                f"grid key {key!r} is neither an SAEConfig field nor {COUNT_KEY!r}; "
+                f"use one of {(*_CONFIG_FIELDS, COUNT_KEY)}"
+            )
+        values = tuple(values)
+        if not values:
+            raise ValueError(f"grid[{key!r}] is empty; give at least one value")
+        out[key] = values
+    return out
+
+
+def _n_prompts(acts: HeadActivations) -> tuple[int, int]:
+    return (
+        acts.positive.shape[0] // acts.rows_per_prompt_pos,
+        acts.negative.shape[0] // acts.rows_per_prompt_neg,
+    )
+
+
+def sweep(
+    task: Task,
+    grid: Mapping[str, Sequence],
+    seeds: Sequence[int] = (0, 1, 2),
+    base_config: SAEConfig | None = None,
+    *,
+    n_count: int | None = None,
+    count_from: int | None = None,
+    caches: MutableMapping[str, HeadActivations] | None = None,
+    keep_discoveries: bool = False,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Run the SAE method on ``task`` for every setting of ``grid`` and every seed.
+
+    ``grid``: ``{key: values}``; keys are SAEConfig fields or ``"n_count"`` (the
+    product of all values is swept). ``base_config``: every other setting.
+    ``n_count``: prompts per set counted when ``grid`` has no ``"n_count"`` (None:
+    every prompt of the window). ``count_from``: first counted prompt of each set
+    (default: the largest ``n_train`` of the sweep, or 0 with ``count_train_examples``).
+    ``caches``: pooling -> :class:`HeadActivations` of this task to reuse (filled in
+    place with the poolings made here). ``keep_discoveries``: add a ``discovery``
+    column holding each row's :class:`Discovery`.
+
+    Returns one row per setting x seed: task, label (marks random-weight stand-ins),
+    model_source, one column per grid key, pooling, n_train, n_count (prompts per set
+    counted), count_from, seed, node_auc, edge_auc, edge_node_auc (see
+    :func:`sae_core.metrics.evaluate`), n_truth, and seconds: this seed's share of the
+    SAE training and coding plus its own scoring (the shared cache is not counted).
+    """
+    if task.ground_truth is None:
+        raise ValueError(f"task {task.name!r} has no ground truth; a sweep scores against it")
+    base_config = base_config or SAEConfig()
+    grid = _check_grid(grid)
+    seeds = tuple(int(s) for s in seeds)
+    if not seeds:
+        raise ValueError("give at least one seed")
+    count_values = grid.pop(COUNT_KEY, (n_count,))
+    keys = list(grid)
+    settings = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
+    configs = [dataclasses.replace(base_config, **s) for s in settings]
+    counts_train = {c.counts_train_examples for c in configs}
+    if len(counts_train) > 1:
+        raise ValueError(
+            "the grid mixes count_train_examples settings; sweep them separately so every "
+            "setting counts codes on the same prompts"
+        )
+    if count_from is None:
+        count_from = 0 if counts_train.pop() else max(c.n_train for c in configs)
+    caches = {} if caches is None else caches
+    cache_poolings(task, dict.fromkeys(c.pooling for c in configs), base_config, caches)
+
+    rows = []
+    for setting, cfg in tqdm(
+        list(zip(settings, configs, strict=True)), desc=f"sweep {task.name}", disable=not progress
+    ):
+        acts = caches[cfg.pooling]
+        n_pos, n_neg = _n_prompts(acts)
+        first_counted = 0 if cfg.counts_train_examples else cfg.n_train
+        if count_from < first_counted:
+            raise ValueError(
+                f"count_from={count_from} lies inside the {cfg.n_train} training prompts; "
+                f"count from prompt {first_counted} or later"
+            )
+        for k in count_values:
+            needed = count_from + (k or 1)
+            if needed > min(n_pos, n_neg):
+                raise ValueError(
+                    f"counting {k} prompts from prompt {count_from} needs {needed} prompts per "
+                    f"set; {task.name} has {n_pos} positives and {n_neg} negatives: load it "
+                    "with more (n_examples=...)"
+                )
+        found = discover_seeds(task, cfg, seeds=seeds, activations=acts)
+        per_prompt = (acts.rows_per_prompt_pos, acts.rows_per_prompt_neg)
+        for k in count_values:
+            for d in found:
+                if k is None and count_from == first_counted:
+                    d_k = d  # the discovery already counted exactly this window
+                else:
+                    d_k = recount(d, count_from - first_counted, k, per_prompt)
+                metrics = evaluate(d_k, task.ground_truth)
+                row = {
+                    "task": task.name,
+                    "label": task.label,
+                    "model_source": task.model_source,
+                    **setting,
+                    "pooling": cfg.pooling,
+                    "n_train": cfg.n_train,
+                    COUNT_KEY: d_k.codes_pos.shape[0] // per_prompt[0],
+                    "count_from": count_from,
+                    "seed": d_k.seed,
+                    **{m: metrics[m] for m in METRICS},
+                    "n_truth": metrics["n_truth"],
+                    "seconds": d_k.timings["total"] - d_k.timings.get("cache", 0.0),
+                }
+                if keep_discoveries:
+                    row["discovery"] = d_k
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def sweep_tasks(
+    tasks: Sequence[Task],
+    grid: Mapping[str, Sequence],
+    seeds: Sequence[int] = (0, 1, 2),
+    base_config: SAEConfig | None = None,
+    *,
+    n_count: int | None = None,
+    count_from: int | None = None,
+    caches: MutableMapping[str, MutableMapping[str, HeadActivations]] | None = None,
+    keep_discoveries: bool = False,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """:func:`sweep` over several tasks, one table. ``caches``: task name -> pooling ->
+    activations, reused and filled in place."""
+    caches = {} if caches is None else caches
+    frames = []
+    for task in tasks:
+        frames.append(
+            sweep(
+                task, grid, seeds, base_config, n_count=n_count, count_from=count_from,
+                caches=caches.setdefault(task.name, {}), keep_discoveries=keep_discoveries,
+                progress=progress,
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def summarize(df: pd.DataFrame, by: Sequence[str] | None = None) -> pd.DataFrame:
+    """Mean and sd over seeds of each metric and of seconds, per task and setting.
+
+    ``by``: grouping columns (default: task, label, model_source and every setting
+    column of the sweep). Columns ``{metric}_mean``, ``{metric}_sd`` (sd with ddof 1,
+    0 for one seed; NaN values are skipped) and ``n_seeds``.
+    """
+    if by is None:
+        skip = {*METRICS, "seed", "seconds", "n_truth", "discovery"}
+        by = [c for c in df.columns if c not in skip]
+    by = list(by)
+    values = [*METRICS, "seconds"]
+    grouped = df.groupby(by, sort=False, dropna=False)
+    out = grouped[values].agg(["mean", "std"])
+    out.columns = [f"{m}_{'sd' if s == 'std' else s}" for m, s in out.columns]
+    for m in values:
+        out[f"{m}_sd"] = out[f"{m}_sd"].fillna(0.0).where(out[f"{m}_mean"].notna())
+    out["n_seeds"] = grouped["seed"].nunique()
+    return out.reset_index()
+
+
+# ---------------------------------------------------------------------------------------
+# Per-head diagnostics
+
+
+def head_roles(task: Task) -> np.ndarray:
+    """Role of every head, str array [n_layers, n_heads] (values from :data:`ROLES`).
+
+    "truth": in the ground truth. For stacked tracr tasks
+    (``task.metadata["head_owner"]``, "layer.head" -> owner): "compiled, not truth" (a
+    head of another compiled program, or an idle slot of the target), "random
+    distractor" (random weights, provably cannot change the output), "empty slot"
+    (zero weights). Other tasks: "not truth".
+    """
+    truth = task.ground_truth.head_labels(task.n_layers, task.n_heads)
+    owners = task.metadata.get("head_owner") if task.metadata else None
+    roles = np.full((task.n_layers, task.n_heads), ROLE_OTHER, dtype=object)
+    for layer in range(task.n_layers):
+        for head in range(task.n_heads):
+            if truth[layer, head]:
+                roles[layer, head] = ROLE_TRUTH
+            elif owners is not None:
+                who = owners.get(f"{layer}.{head}", "")
+                roles[layer, head] = {"random": ROLE_RANDOM, "": ROLE_EMPTY}.get(
+                    who, ROLE_COMPILED
+                )
+    return roles
+
+
+def _distinct_rows(x_RD: np.ndarray, decimals: int) -> int:
+    return int(np.unique(np.round(x_RD, decimals), axis=0).shape[0])
+
+
+def distinct_outputs(acts: HeadActivations, decimals: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Number of distinct pooled output vectors of each head, int [H] for positives and
+    negatives (vectors rounded to ``decimals``; every row of the cache counts)."""
+    out = []
+    for x_RHD in (acts.positive, acts.negative):
+        x = x_RHD.detach().cpu().numpy()
+        out.append(np.array([_distinct_rows(x[:, h], decimals) for h in range(x.shape[1])]))
+    return out[0], out[1]
+
+
+def head_code_table(
+    task: Task,
+    discoveries: Iterable[Discovery],
+    activations: Mapping[str, HeadActivations] | HeadActivations | None = None,
+) -> pd.DataFrame:
+    """Per-head code counts of each discovery: one row per discovery x head.
+
+    Columns: task, label, pooling, seed, head ("layer.head"), layer, head_index, role
+    (:func:`head_roles`), owner (tracr program / "random" / "" / None), n_pos_codes and
+    n_neg_codes (distinct codes of the head on counted positives / negatives), n_pos_only
+    (codes on positives never on negatives: the node score), n_shared (codes on both),
+    truth (bool). With ``activations`` (one cache, or pooling -> cache), also
+    n_distinct_pos / n_distinct_neg: distinct pooled output vectors of the head over all
+    cached rows (rounded to 1e-4), a property of the model and prompts, not of the SAE.
+    """
+    roles = head_roles(task).ravel()
+    owners = task.metadata.get("head_owner") if task.metadata else None
+    distinct: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    rows = []
+    for d in discoveries:
+        pooling = getattr(d.config, "pooling", "mean")
+        acts = activations.get(pooling) if isinstance(activations, Mapping) else activations
+        if acts is not None and pooling not in distinct:
+            distinct[pooling] = distinct_outputs(acts)
+        n_pos_only = scores.node_scores(d.codes_pos, d.codes_neg)
+        for h in range(d.codes_pos.shape[1]):
+            pos, neg = set(d.codes_pos[:, h].tolist()), set(d.codes_neg[:, h].tolist())
+            head = head_from_index(h, d.n_heads)
+            row = {
+                "task": task.name,
+                "label": task.label,
+                "pooling": pooling,
+                "seed": d.seed,
+                "head": str(head),
+                "layer": head.layer,
+                "head_index": head.head,
+                "role": roles[h],
+                "owner": None if owners is None else owners.get(str(head)),
+                "truth": roles[h] == ROLE_TRUTH,
+                "n_pos_codes": len(pos),
+                "n_neg_codes": len(neg),
+                "n_pos_only": int(n_pos_only[h]),
+                "n_shared": len(pos & neg),
+            }
+            if pooling in distinct:
+                row["n_distinct_pos"] = int(distinct[pooling][0][h])
+                row["n_distinct_neg"] = int(distinct[pooling][1][h])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summarize_head_codes(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean per-head counts by task, pooling and role (over heads and seeds), with the
+    number of heads of each role and the share of heads with no positive-only code."""
+    value_cols = [
+        c
+        for c in ("n_pos_codes", "n_neg_codes", "n_pos_only", "n_shared",
+                  "n_distinct_pos", "n_distinct_neg")
+        if c in table.columns
+    ]
+    grouped = table.groupby(["task", "pooling", "role"], sort=False)
+    out = grouped[value_cols].mean()
+    out["n_heads"] = grouped["head"].nunique()
+    out["share_zero_pos_only"] = grouped["n_pos_only"].apply(lambda s: float((s == 0).mean()))
+    out = out.reset_index()
+    order = {r: i for i, r in enumerate(ROLES)}
+    out["_order"] = out["role"].map(order)
+    out = out.sort_values(["task", "pooling", "_order"], kind="stable").drop(columns="_order")
+    return out.reset_index(drop=True)
+
+
+def role_auc_breakdown(table: pd.DataFrame) -> pd.DataFrame:
+    """Node AUC of truth heads against each non-truth role alone, per task, pooling, seed.
+
+    Says which heads pull the AUC down: an AUC below 0.5 against "random distractor"
+    means random heads score higher than the truth. NaN where a role is absent.
+    """
+    from sae_core.metrics import auc
+
+    rows = []
+    for (task, pooling, seed), g in table.groupby(["task", "pooling", "seed"], sort=False):
+        truth = g[g["role"] == ROLE_TRUTH]["n_pos_only"].to_numpy()
+        row = {"task": task, "pooling": pooling, "seed": seed}
+        for role in ROLES[1:]:
+            other = g[g["role"] == role]["n_pos_only"].to_numpy()
+            if len(truth) == 0 or len(other) == 0:
+                row[role] = math.nan
+                continue
+            labels = np.r_[np.ones(len(truth), bool), np.zeros(len(other), bool)]
+            row[role] = auc(np.r_[truth, other], labels)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# The grids of the paper's ablations (full settings of the notebooks and figures)
+
+ABLATION_TASKS = ("induction-toy", "tracr-reverse", "tracr-sort", "tracr-frac_prevs", "tracr-hist")
+"""Embedded tasks (exact truth) the ablations run on by default."""
+
+N_EXAMPLES_GRID = (5, 10, 25, 50, 100, 250)
+"""Numbers of SAE training / code-counting examples: the paper's range, 5 .. 250."""
+
+N_FEATURES_GRID = (50, 100, 200, 300)
+"""SAE dictionary sizes of the hyperparameter contour (paper: 200, 300 in some ablations)."""
+
+L1_GRID = (0.005, 0.01, 0.02, 0.05, 0.1)
+"""Sparsity weights of the hyperparameter contour (paper: 0.02 and 0.05)."""
