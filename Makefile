@@ -39,8 +39,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_kernels.py --json results/bench_kernels.json
 	$(PY) benchmarks/bench_sae.py --json results/bench_sae.json
 	$(PY) benchmarks/bench_method.py --quick --methods sae eap --json results/bench_method.json
-	if [ -f benchmarks/bench_discretisers.py ]; then \
-		$(PY) benchmarks/bench_discretisers.py --json results/bench_discretisers.json; fi
+	$(PY) benchmarks/bench_discretisers.py --json results/bench_discretisers.json
 
 # Runtime by model size (random-weight GPT-2 small..xl; ~7 GiB for xl). Not in `bench`:
 # ~35 min on a 2-core CPU, under a minute on one GPU.

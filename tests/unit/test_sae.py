@@ -272,3 +272,38 @@ def test_resolve_device():
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="CUDA is not available.*device='cpu'"):
             sae.resolve_device("cuda")
+
+
+def test_early_stop_freezes_each_seed_at_its_stop(x_RD):
+    """A stopped seed's parameters equal plain training for exactly its recorded steps;
+    the seeds still training are unaffected by their neighbours leaving the batch."""
+    steps = 200
+    early = sae.train_saes(
+        x_RD, n_features=F, lr=LR, steps=steps, seeds=(0, 1, 2), device="cpu",
+        stop_when_codes_stable=True, code_check_every=10, code_patience=2,
+    )
+    assert early.steps_S.shape == (3,)
+    assert (early.steps_S <= steps).all()
+    assert (early.steps_S < steps).any(), "no seed stopped; the test shows nothing"
+    for k, seed in enumerate((0, 1, 2)):
+        n = int(early.steps_S[k])
+        plain = sae.train_saes(x_RD, n_features=F, lr=LR, steps=n, seeds=(seed,), device="cpu")
+        for name in ("W_enc_SDF", "b_enc_SF", "W_dec_SFD", "b_pre_SD"):
+            torch.testing.assert_close(
+                getattr(plain.params, name)[0], getattr(early.params, name)[k],
+                atol=1e-6, rtol=0,
+            )
+        # losses after the stop repeat the loss at the stop
+        if n < steps:
+            assert np.all(early.losses_ST[k, n:] == early.losses_ST[k, n])
+        np.testing.assert_allclose(early.losses_ST[k, :n], plain.losses_ST[0], atol=1e-6, rtol=0)
+
+
+def test_early_stop_off_trains_every_step(batched):
+    assert batched.steps_S.tolist() == [STEPS] * 3
+
+
+def test_early_stop_bad_settings_raise(x_RD):
+    with pytest.raises(ValueError, match="code_check_every"):
+        sae.train_saes(x_RD, n_features=F, steps=5, device="cpu",
+                       stop_when_codes_stable=True, code_check_every=0)
