@@ -34,6 +34,7 @@ from sae_core.io import read_json, write_json_atomic
 
 PROVENANCE = "PROVENANCE"
 STAND_IN_MARK = "random-weight stand-in"
+FAST_MARK = "[fast settings: not the paper's sizes]"
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,12 @@ def _check_stand_in_title(name: str, out: FigureOutput) -> None:
         )
 
 
+def _mark_fast(fig) -> None:
+    """Say on the figure itself that it was made with ``--fast`` settings."""
+    suptitle = fig._suptitle.get_text() if fig._suptitle else ""
+    fig.suptitle(f"{suptitle}\n{FAST_MARK}" if suptitle else FAST_MARK)
+
+
 def regenerate(
     out_dir: str | Path = "figures",
     names: Sequence[str] | None = None,
@@ -167,6 +174,8 @@ def regenerate(
         t0 = time.perf_counter()
         out = _REGISTRY[name].builder(ctx)
         _check_stand_in_title(name, out)
+        if ctx.fast:
+            _mark_fast(out.figure)
         _save_atomic(out.figure, out_dir / f"{name}.png")
         plt.close(out.figure)
         entry = {

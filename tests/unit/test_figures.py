@@ -74,3 +74,20 @@ def test_cli_lists_and_builds(tmp_path, toy_figures, capsys):
     assert main(["figures", "_toy_good", "--fast", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "_toy_good.png").exists()
     assert main(["figures", "nope", "--out", str(tmp_path)]) == 2
+
+
+def test_fast_figures_say_so_on_the_figure(tmp_path, toy_figures, monkeypatch):
+    titles = {}
+    real_save = figures._save_atomic
+
+    def spy(fig, path, dpi=120):
+        titles[path.stem] = fig._suptitle.get_text() if fig._suptitle else ""
+        real_save(fig, path, dpi)
+
+    monkeypatch.setattr(figures, "_save_atomic", spy)
+    figures.regenerate(tmp_path, names=["_toy_good"], ctx=figures.FigureContext(fast=True),
+                       progress=False)
+    assert figures.FAST_MARK in titles["_toy_good"]
+    figures.regenerate(tmp_path, names=["_toy_good"], ctx=figures.FigureContext(fast=False),
+                       progress=False)
+    assert figures.FAST_MARK not in titles["_toy_good"]
