@@ -9,7 +9,8 @@ factorized graph needs (``use_attn_result``; ``use_split_qkv_input`` with separa
 q/k/v inputs, else ``use_attn_in``; ``use_hook_mlp_in`` unless attention-only) and
 wrapped by ``patchable_model``, which edits the model it is given in place: the task's
 own model is never modified. Clean prompts are ``task.positive``, corrupt prompts
-``task.negative``, paired by index (:func:`~sae_core.baselines.common.prompt_pairs`),
+``task.negative`` (or other positives where the negatives keep the output: ``corrupt``
+in the config), paired by index (:func:`~sae_core.baselines.common.prompt_pairs`),
 all in ONE batch (ACDC reads only the first batch of its dataloader). The loader is
 built from our tokens (``PromptDataset`` / ``PromptDataLoader``); the wheel ships no
 datasets. The task metric is in :mod:`sae_core.baselines.common`; output positions are
@@ -43,6 +44,7 @@ from sae_core.baselines.common import (
     SELECTION_ABOVE_MEAN,
     above_mean,
     answers_for,
+    corrupt_source,
     metric_kind,
     prompt_pairs,
     resolve_device,
@@ -129,7 +131,9 @@ def _patchable(ac: _AC, task: Task, separate_qkv: bool, device: torch.device):
     )
 
 
-def _loader(ac: _AC, task: Task, n_prompts: int, answers: str, device: torch.device):
+def _loader(
+    ac: _AC, task: Task, n_prompts: int, corrupt: str, answers: str, device: torch.device
+):
     """One batch of all clean/corrupt pairs with the answers the method's metric reads.
 
     ``answers``: "labels" (the task's answer/wrong tokens, [n, 1]), "clean_argmax" (the
@@ -137,7 +141,7 @@ def _loader(ac: _AC, task: Task, n_prompts: int, answers: str, device: torch.dev
     (index 0 of a one-logit output, [n, T-1, 1]) or "clean_values" (the clean output
     itself, float [n, T-1, V], for a squared-error target).
     """
-    clean_NT, corrupt_NT = prompt_pairs(task, n_prompts)
+    clean_NT, corrupt_NT = prompt_pairs(task, n_prompts, corrupt)
     n = clean_NT.shape[0]
     if answers == "labels":
         answer_N, wrong_N = answers_for(task, n)
@@ -251,7 +255,7 @@ def _run(
     device = resolve_device(config.device)
     start = time.perf_counter()
     model = _patchable(ac, task, config.separate_qkv, device)
-    loader = _loader(ac, task, config.n_prompts, answers, device)
+    loader = _loader(ac, task, config.n_prompts, config.corrupt, answers, device)
     t_setup = time.perf_counter() - start
     with _quiet(ac, progress):
         prune_scores = algorithm(ac, model, loader)
@@ -265,6 +269,7 @@ def _run(
         "edges only; symmetric",
         "n_edges": int(len(val)),
         "n_prompts": int(loader.dataset.clean_prompts.shape[0]),
+        "corrupt": corrupt_source(task, config.corrupt),
         "timings": {"setup": t_setup, "algorithm": seconds - t_setup},
     }
     return ac, model, (src, dst, val), node_LN, edge_HH, seconds, extra

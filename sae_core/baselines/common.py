@@ -34,20 +34,51 @@ def metric_kind(task: Task) -> str:
     return "mse" if int(task.model.cfg.d_vocab_out) == 1 else "kl"
 
 
-def prompt_pairs(task: Task, n_prompts: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Clean [n, T] and corrupt [n, T] prompts: the i-th positive with the i-th negative.
+def corrupt_source(task: Task, corrupt: str = "auto") -> str:
+    """Which corrupt prompts ``corrupt`` means for ``task``: "negatives" or "resample".
 
-    ``n = min(n_prompts, N_pos, N_neg)``. Activation patching swaps activations position
-    by position, so both sets need one token length; a clear error otherwise.
+    "auto" is "negatives" unless ``task.metadata["negatives_keep_output"]`` is true
+    (e.g. tracr sort: a negative is its positive sorted, so both have one output and
+    patching the negative in changes nothing), then "resample".
+    """
+    if corrupt == "auto":
+        keep = bool(task.metadata.get("negatives_keep_output", False))
+        return "resample" if keep else "negatives"
+    if corrupt not in ("negatives", "resample"):
+        raise ValueError(f"corrupt={corrupt!r}; use 'auto', 'negatives' or 'resample'")
+    return corrupt
+
+
+def prompt_pairs(
+    task: Task, n_prompts: int, corrupt: str = "auto"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Clean [n, T] and corrupt [n, T] prompts, paired by index.
+
+    Clean prompts are the first ``n`` positives. Corrupt prompts (:func:`corrupt_source`):
+    the first ``n`` negatives, or with "resample" the same positives shifted by one
+    (clean i with positive i + 1 mod n: another prompt of the task, with its own
+    output), ``n = min(n_prompts, N_pos, N_neg)`` or ``min(n_prompts, N_pos)``.
+    Activation patching swaps activations position by position, so both sets need one
+    token length; a clear error otherwise.
     """
     pos_NT, neg_MT = task.positive, task.negative
+    if corrupt_source(task, corrupt) == "resample":
+        n = min(int(n_prompts), pos_NT.shape[0])
+        if n < 2:
+            raise ValueError(
+                f"task {task.name!r}: resampled corruption needs at least 2 positives "
+                f"(got {n}); raise n_prompts or use corrupt='negatives'"
+            )
+        clean_NT = pos_NT[:n].long()
+        return clean_NT, torch.roll(clean_NT, shifts=-1, dims=0)
     if pos_NT.shape[1] != neg_MT.shape[1]:
         raise ValueError(
             f"task {task.name!r}: positive prompts have {pos_NT.shape[1]} tokens, negative "
             f"prompts {neg_MT.shape[1]}. Patching methods replace each clean position's "
             "activations by the corrupt ones, so clean (positive) and corrupt (negative) "
             "prompts need one token length: build the task with negatives of the "
-            "positives' length (e.g. pad or truncate them), or run only the 'sae' method"
+            "positives' length (e.g. pad or truncate them), use corrupt='resample', or "
+            "run only the 'sae' method"
         )
     n = min(int(n_prompts), pos_NT.shape[0], neg_MT.shape[0])
     return pos_NT[:n].long(), neg_MT[:n].long()

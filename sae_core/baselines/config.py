@@ -18,6 +18,7 @@ from typing import Any
 from sae_core.config import SAEConfig
 
 DEVICES = ("cpu", "cuda", "auto")
+CORRUPTIONS = ("auto", "negatives", "resample")
 
 
 @dataclass(frozen=True)
@@ -29,17 +30,25 @@ class BaselineConfig:
         fewer when the task has fewer). 64 keeps ACDC on the 12x12 task within minutes
         on a CPU; the paper's tasks have 250.
     device: "cpu", "cuda" or "auto" (CUDA when present).
+    corrupt: the corrupt prompts paired with the clean ones
+        (:func:`sae_core.baselines.common.prompt_pairs`): "negatives" (the task's
+        negatives), "resample" (other positives: clean i with positive i + 1) or "auto"
+        (negatives, unless the task says its negatives keep the model's output, where
+        patching them in could show nothing; then resample).
     """
 
     seed: int = 0
     n_prompts: int = 64
     device: str = "cpu"
+    corrupt: str = "auto"
 
     def __post_init__(self) -> None:
         if self.n_prompts < 1:
             raise ValueError(f"n_prompts={self.n_prompts}; use at least one prompt pair")
         if self.device not in DEVICES:
             raise ValueError(f"device={self.device!r}; use one of {DEVICES}")
+        if self.corrupt not in CORRUPTIONS:
+            raise ValueError(f"corrupt={self.corrupt!r}; use one of {CORRUPTIONS}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready record of the settings."""

@@ -143,6 +143,14 @@ def _pairs_sort_freq(rng, n, vocab, length):
     return np.stack(pos), np.stack(neg)
 
 
+NEGATIVES_KEEP_OUTPUT = frozenset({"sort", "sort_freq"})
+"""Programs whose negative is a permutation of its positive with the SAME output: sorting
+(by value or by frequency) ignores the input order. Such a negative contrasts "needs the
+circuit" with "does not" for the SAE method, but as a patching corruption it changes
+nothing (patching it in leaves the output as it was), so the patching baselines resample
+positives instead (``Task.metadata["negatives_keep_output"]``,
+:func:`sae_core.baselines.common.prompt_pairs`). Tested against the compiled models."""
+
 SAMPLERS: dict[str, PairSampler] = {
     "reverse": _pairs_reverse,
     "sort": _pairs_sort,
@@ -241,6 +249,7 @@ def _metadata(stacked: StackedModel, target, distractors, vocab, max_seq_len, mo
         "n_random_heads": len(stacked.heads_owned_by(RANDOM_OWNER)),
         "layer_offsets": dict(stacked.layer_offsets),
         "model_seed": model_seed,
+        "negatives_keep_output": target in NEGATIVES_KEEP_OUTPUT,
     }
 
 

@@ -15,7 +15,7 @@ from sae_core.baselines import (
     run_method_seeds,
 )
 from sae_core.baselines.autocircuit import ensure_torch_optim_adam, heads_from_edges
-from sae_core.baselines.common import metric_kind, prompt_pairs
+from sae_core.baselines.common import corrupt_source, metric_kind, prompt_pairs
 from sae_core.baselines.config import (
     ACDCConfig,
     BaselineConfig,
@@ -160,6 +160,41 @@ def test_prompt_pairs_take_the_first_of_each_set(tiny_task):
     assert clean.shape == corrupt.shape == (8, 6)
     clean, _ = prompt_pairs(tiny_task, 3)
     assert torch.equal(clean, tiny_task.positive[:3])
+
+
+def test_resampled_corruption_pairs_each_positive_with_the_next(tiny_task):
+    clean, corrupt = prompt_pairs(tiny_task, 5, corrupt="resample")
+    assert torch.equal(clean, tiny_task.positive[:5])
+    assert torch.equal(corrupt, tiny_task.positive[[1, 2, 3, 4, 0]])
+    # "auto" follows the task's flag
+    assert corrupt_source(tiny_task, "auto") == "negatives"
+    flagged = dataclasses.replace(tiny_task, metadata={"negatives_keep_output": True})
+    assert corrupt_source(flagged, "auto") == "resample"
+    assert corrupt_source(flagged, "negatives") == "negatives"
+    # resampling needs no negatives of the positives' length
+    short_neg = dataclasses.replace(flagged, negative=tiny_task.negative[:, :5])
+    assert prompt_pairs(short_neg, 4)[1].shape == (4, 6)
+    with pytest.raises(ValueError, match="at least 2 positives"):
+        prompt_pairs(tiny_task, 1, corrupt="resample")
+    with pytest.raises(ValueError, match="corrupt"):
+        BaselineConfig(corrupt="shuffle")
+
+
+@pytest.mark.parametrize("name", ["tracr-sort", "tracr-reverse", "tracr-hist"])
+def test_negatives_keep_output_flag_is_true_of_the_model(name):
+    """The flag states a fact about the compiled model: a flagged task's positives and
+    negatives give the same output on every pair; an unflagged task's never do, and
+    resampled positives change the output of most pairs."""
+    task = load_task(name, n_examples=32)
+    with torch.no_grad():
+        out_pos = task.model(task.positive)[:, 1:].argmax(-1)
+        out_neg = task.model(task.negative)[:, 1:].argmax(-1)
+        clean, corrupt = prompt_pairs(task, 32, corrupt="resample")
+        out_res = task.model(corrupt)[:, 1:].argmax(-1)
+    same_neg = (out_pos == out_neg).all(dim=1).float().mean().item()
+    same_res = (out_pos == out_res).all(dim=1).float().mean().item()
+    assert same_neg == (1.0 if task.metadata["negatives_keep_output"] else 0.0)
+    assert same_res < 0.2
 
 
 def test_configs_validate():
