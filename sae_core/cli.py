@@ -123,19 +123,26 @@ def cmd_figures(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sae_core.compare import compare, to_markdown, write_csv, write_json
+    from sae_core.compare import compare, method_configs, to_markdown, write_csv, write_json
 
     start = time.perf_counter()
     seeds = tuple(range(args.seeds))
     options = {"n_examples": args.n_examples} if args.n_examples else None
-    df = compare(args.tasks, methods=args.methods, seeds=seeds, task_options=options)
+    try:
+        configs = method_configs(args.set)
+    except (ValueError, KeyError) as err:
+        print(f"sae-core compare: {err}", file=sys.stderr)
+        return 2
+    df = compare(args.tasks, methods=args.methods, seeds=seeds, task_options=options,
+                 configs=configs)
     wall = time.perf_counter() - start
     print()
     print(f"circuit discovery methods compared, {len(seeds)} seeds for stochastic methods")
     print(to_markdown(df))
     print(f"\ncompare wall time: {wall:.1f} s")
     if args.json:
-        write_json(df, args.json, wall_s=wall, seeds=list(seeds), tasks=list(args.tasks))
+        write_json(df, args.json, wall_s=wall, seeds=list(seeds), tasks=list(args.tasks),
+                   settings=list(args.set))
         print(f"wrote {args.json}")
     if args.csv:
         write_csv(df, args.csv)
@@ -195,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=int, default=5,
                    help="seeds 0..N-1 of stochastic methods (default 5)")
     p.add_argument("--n-examples", type=int, help="prompts per set when building tasks")
+    p.add_argument("--set", action="append", default=[], metavar="METHOD.FIELD=VALUE",
+                   help="change one setting of one method's config, e.g. acdc.taus=1e-3 "
+                   "(repeatable; sae_core/baselines/config.py lists the settings)")
     p.add_argument("--json", help="write the rows as JSON here (atomically)")
     p.add_argument("--csv", help="write the rows as CSV here")
     p.set_defaults(func=cmd_compare)

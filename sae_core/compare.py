@@ -12,6 +12,8 @@ otherwise; ``label`` marks stand-ins "(random-weight stand-in)".
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -36,6 +38,53 @@ TABLE_COLUMNS = (
     "label", "method", "n_seeds", "node_auc", "edge_auc", "precision", "recall",
     "tpr_tnr_harmonic_mean", "n_selected", "seconds",
 )
+
+
+def _parse_value(text: str) -> Any:
+    """A command-line value: a Python literal (1e-3, (1e-3, 1e-2), False), true/false, or
+    the text itself."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def method_configs(settings: Sequence[str]) -> dict[str, Any]:
+    """Method configs from ``METHOD.FIELD=VALUE`` settings (``sae-core compare --set``).
+
+    Each method's config starts from its documented defaults; e.g.
+    ``["acdc.taus=1e-3", "acdc.separate_qkv=false", "acdc.n_prompts=16"]`` ->
+    ``{"acdc": ACDCConfig(taus=(0.001,), separate_qkv=False, n_prompts=16)}``.
+    A scalar given for a tuple field becomes a one-element tuple. Errors name the
+    method's fields.
+    """
+    fields_by_method: dict[str, dict[str, Any]] = {}
+    for setting in settings:
+        key, sep, value = setting.partition("=")
+        method, dot, field_name = key.strip().partition(".")
+        if not sep or not dot or not method or not field_name:
+            raise ValueError(
+                f"setting {setting!r} is not METHOD.FIELD=VALUE (e.g. acdc.taus=1e-3)"
+            )
+        fields_by_method.setdefault(method, {})[field_name] = _parse_value(value)
+    configs = {}
+    for method, values in fields_by_method.items():
+        spec = method_spec(method)
+        known = {f.name: f for f in dataclasses.fields(spec.config_cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(
+                f"method {method!r} has no setting(s) {unknown}; its settings: "
+                f"{', '.join(known)}"
+            )
+        for name, value in values.items():
+            if str(known[name].type).startswith("tuple") and not isinstance(value, tuple):
+                values[name] = (value,)
+        configs[method] = spec.default_config(**values)
+    return configs
 
 
 def load_compare_task(name: str, task_options: Mapping[str, Any] | None = None) -> Task:

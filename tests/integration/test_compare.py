@@ -8,11 +8,12 @@ import pandas as pd
 import pytest
 import torch
 
-from sae_core.baselines.config import SAEMethodConfig
+from sae_core.baselines.config import ACDCConfig, HISPConfig, SAEMethodConfig
 from sae_core.cli import main
 from sae_core.compare import (
     METRICS,
     compare,
+    method_configs,
     paper_table,
     summarize,
     to_markdown,
@@ -90,14 +91,38 @@ def test_paper_numbers_table():
 def test_cli_compare_prints_the_table_and_writes_files(tmp_path, capsys):
     out_json, out_csv = tmp_path / "c.json", tmp_path / "c.csv"
     code = main(["compare", "induction-toy", "--methods", "hisp", "eap", "--seeds", "1",
-                 "--n-examples", "30", "--json", str(out_json), "--csv", str(out_csv)])
+                 "--n-examples", "30", "--json", str(out_json), "--csv", str(out_csv),
+                 "--set", "eap.n_prompts=5", "--set", "eap.separate_qkv=false"])
     assert code == 0
     printed = capsys.readouterr().out
     assert "| task" in printed and "hisp" in printed and "eap" in printed
-    assert len(json.loads(out_json.read_text())["rows"]) == 2
+    written = json.loads(out_json.read_text())
+    assert len(written["rows"]) == 2
+    assert written["settings"] == ["eap.n_prompts=5", "eap.separate_qkv=false"]
+    eap_config = written["rows"][1]["config"]
+    assert eap_config["n_prompts"] == 5 and eap_config["separate_qkv"] is False
     assert out_csv.read_text().startswith("task,")
 
 
 def test_cli_compare_unknown_method_is_a_clear_error(capsys):
     assert main(["compare", "induction-toy", "--methods", "nope"]) == 2
     assert "unknown method" in capsys.readouterr().err
+
+
+def test_method_configs_from_settings():
+    configs = method_configs(["acdc.taus=1e-3", "acdc.separate_qkv=False", "hisp.n_prompts=8",
+                              "acdc.corrupt=resample"])
+    assert configs["acdc"] == ACDCConfig(taus=(1e-3,), separate_qkv=False, corrupt="resample")
+    assert configs["hisp"] == HISPConfig(n_prompts=8)
+    assert method_configs(["acdc.taus=(1e-3, 1e-2)"])["acdc"].taus == (1e-3, 1e-2)
+    with pytest.raises(ValueError, match="METHOD.FIELD=VALUE"):
+        method_configs(["acdc=1"])
+    with pytest.raises(ValueError, match="its settings: .*taus"):
+        method_configs(["acdc.tau=1"])
+    with pytest.raises(KeyError, match="unknown method"):
+        method_configs(["nope.x=1"])
+
+
+def test_cli_compare_bad_setting_is_a_clear_error(capsys):
+    assert main(["compare", "induction-toy", "--set", "eap.nope=1"]) == 2
+    assert "no setting" in capsys.readouterr().err
