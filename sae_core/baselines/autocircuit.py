@@ -18,9 +18,11 @@ the last one (labelled tasks) or every position but BOS (``"not_first_seq"``).
 
 Edges to heads. auto-circuit's edges run from sources (embeddings "Resid Start", head
 outputs ``A{l}.{h}``, MLP outputs) to destinations (each head's q/k/v input
-``A{l}.{h}.{Q|K|V}``, MLP inputs, "Resid End"). Our ``edge_scores`` [H, H] keep only
-head -> head edges, merge a pair's q/k/v edges (rule ``edge_from_qkv``) and are
-symmetric. ``node_scores`` merge ALL edges touching a head, as source or destination,
+``A{l}.{h}.{Q|K|V}``, MLP inputs, "Resid End"). Our ``edge_scores`` [H, H] score head
+pairs: a pair's q/k/v edges merged (rule ``edge_from_qkv``), or its strongest path
+through MLPs where larger (a path scores its weakest edge: the edge truths count a head
+that reaches a later one through MLPs as an edge); symmetric. ``node_scores`` merge
+ALL edges touching a head, as source or destination,
 including those to and from embeddings, MLPs and the output (rule
 ``node_from_edges``): a last-layer head talks to the output only. Rules are "sum" of
 |score| for attribution methods (EAP, EAP-IG: contributions add up) and "max" for the
@@ -199,12 +201,61 @@ def edge_table(model: Any, prune_scores: dict[str, torch.Tensor], n_heads: int):
     return np.asarray(src), np.asarray(dst), np.asarray(val, dtype=np.float64)
 
 
+def mlp_ends(model: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Per auto-circuit edge (in ``model.edges`` order, as :func:`edge_table`): the block
+    index of its source and of its destination where that node is an MLP, else -1."""
+    def block(node) -> int:
+        return int(node.module_name.split(".")[1]) if "mlp" in node.module_name else -1
+
+    ends = [(block(edge.src), block(edge.dest)) for edge in model.edges]
+    src_mlp, dst_mlp = (np.asarray(col, dtype=np.int64) for col in zip(*ends, strict=True))
+    return src_mlp, dst_mlp
+
+
+def via_mlps(
+    src: np.ndarray, dst: np.ndarray, mag: np.ndarray, src_mlp: np.ndarray,
+    dst_mlp: np.ndarray, n_total: int,
+) -> np.ndarray:
+    """[H, H] strength of the paths head -> MLP -> ... -> MLP -> head (MLPs only between).
+
+    A path is as strong as its weakest edge (|score|); a pair's strength is its strongest
+    path. This is how the edge truths count edges (``sae_core.tasks.stacking.head_edges``:
+    a head reaches a later head directly or through MLPs), so an edge-level method is
+    scored on the same pairs. Arrays as in :func:`edge_table` and :func:`mlp_ends`.
+    """
+    n_mlp = int(max(src_mlp.max(initial=-1), dst_mlp.max(initial=-1))) + 1
+    if n_mlp == 0:
+        return np.zeros((n_total, n_total))
+    head_mlp_HM = np.zeros((n_total, n_mlp))  # head -> MLP input
+    mlp_mlp_MM = np.zeros((n_mlp, n_mlp))  # MLP output -> later MLP input
+    mlp_head_MH = np.zeros((n_mlp, n_total))  # MLP output -> head q/k/v input
+    for keep, table, rows, cols in (
+        ((src >= 0) & (dst_mlp >= 0), head_mlp_HM, src, dst_mlp),
+        ((src_mlp >= 0) & (dst_mlp >= 0), mlp_mlp_MM, src_mlp, dst_mlp),
+        ((src_mlp >= 0) & (dst >= 0), mlp_head_MH, src_mlp, dst),
+    ):
+        np.maximum.at(table, (rows[keep], cols[keep]), mag[keep])
+    reach_HM = head_mlp_HM.copy()  # best path from each head into each MLP
+    for m in range(n_mlp):
+        for earlier in range(m):
+            through = np.minimum(reach_HM[:, earlier], mlp_mlp_MM[earlier, m])
+            reach_HM[:, m] = np.maximum(reach_HM[:, m], through)
+    via_HH = np.zeros((n_total, n_total))
+    for m in range(n_mlp):
+        np.maximum(via_HH, np.minimum(reach_HM[:, m, None], mlp_head_MH[None, m, :]),
+                   out=via_HH)
+    return via_HH
+
+
 def heads_from_edges(
     src: np.ndarray, dst: np.ndarray, val: np.ndarray, n_layers: int, n_heads: int,
-    rule: str,
+    rule: str, src_mlp: np.ndarray | None = None, dst_mlp: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Node scores [L, nh] over every edge touching a head and symmetric head x head edge
-    scores [H, H] (q/k/v merged), both with ``rule`` ("sum" or "max") over |score|."""
+    scores [H, H] (q/k/v merged), both with ``rule`` ("sum" or "max") over |score|.
+
+    With ``src_mlp``/``dst_mlp`` (:func:`mlp_ends`), a pair's edge score is the larger of
+    its direct score and its strongest path through MLPs (:func:`via_mlps`)."""
     agg = AGGREGATORS[rule]
     n_total = n_layers * n_heads
     mag = np.abs(val)
@@ -215,6 +266,8 @@ def heads_from_edges(
     edge_HH = np.zeros((n_total, n_total))
     both = (src >= 0) & (dst >= 0)
     agg(edge_HH, (src[both], dst[both]), mag[both])
+    if src_mlp is not None and dst_mlp is not None:
+        edge_HH = np.maximum(edge_HH, via_mlps(src, dst, mag, src_mlp, dst_mlp, n_total))
     edge_HH = np.maximum(edge_HH, edge_HH.T) if rule == "max" else edge_HH + edge_HH.T
     return node_H.reshape(n_layers, n_heads), edge_HH
 
@@ -261,12 +314,15 @@ def _run(
         prune_scores = algorithm(ac, model, loader)
     seconds = time.perf_counter() - start
     src, dst, val = edge_table(model, prune_scores, task.n_heads)
-    node_LN, edge_HH = heads_from_edges(src, dst, val, task.n_layers, task.n_heads, rule)
+    node_LN, edge_HH = heads_from_edges(
+        src, dst, val, task.n_layers, task.n_heads, rule, *mlp_ends(model)
+    )
     extra = {
         "node_from_edges": f"{rule} of |edge score| over every auto-circuit edge touching "
         "the head (as source or q/k/v destination; embeddings, MLPs and output included)",
-        "edge_from_qkv": f"{rule} of |edge score| over the pair's q/k/v edges; head-head "
-        "edges only; symmetric",
+        "edge_from_qkv": f"{rule} of |edge score| over the pair's direct q/k/v edges, or "
+        "the pair's strongest path through MLPs only (a path scores its weakest edge) "
+        "where larger, as the edge truths count edges; symmetric",
         "n_edges": int(len(val)),
         "n_prompts": int(loader.dataset.clean_prompts.shape[0]),
         "corrupt": corrupt_source(task, config.corrupt),

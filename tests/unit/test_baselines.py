@@ -234,6 +234,22 @@ def test_heads_from_edges_merges_qkv_and_drops_other_nodes():
     np.testing.assert_allclose(edge, [[0, 2], [2, 0]])
 
 
+def test_edges_through_mlps_score_their_weakest_link():
+    # 3 layers x 1 head; MLP 0 and MLP 1 sit between. Edges: head 0 -> MLP 0 (5),
+    # MLP 0 -> MLP 1 (2), MLP 1 -> head 2 (4), head 0 -> head 1 direct (1),
+    # MLP 0 -> head 1 (0.5)
+    src = np.array([0, -1, -1, 0, -1])
+    dst = np.array([-1, -1, 2, 1, 1])
+    src_mlp = np.array([-1, 0, 1, -1, 0])
+    dst_mlp = np.array([0, 1, -1, -1, -1])
+    val = np.array([5.0, -2.0, 4.0, 1.0, 0.5])
+    _, edge = heads_from_edges(src, dst, val, 3, 1, "max", src_mlp, dst_mlp)
+    # 0 -> 2 only through MLP 0 -> MLP 1: min(5, 2, 4) = 2; 0 -> 1: max(direct 1, 0.5)
+    np.testing.assert_allclose(edge, [[0, 1, 2], [1, 0, 0], [2, 0, 0]])
+    _, plain = heads_from_edges(src, dst, val, 3, 1, "max")
+    np.testing.assert_allclose(plain, [[0, 1, 0], [1, 0, 0], [0, 0, 0]])
+
+
 def test_head_mask_gradient_vanishes_for_a_silent_head(tokens):
     model = tiny_model(seed=3)
     with torch.no_grad():
