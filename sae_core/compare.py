@@ -31,6 +31,14 @@ from sae_core.tasks import PAPER_TASKS, load_task
 from sae_core.types import HeadScores, Task
 from sae_core.version import __version__
 
+LARGE_TASK_ACDC = {"taus": (1e-3,), "separate_qkv": False, "n_prompts": 16}
+"""ACDC settings on ``tracr-scalable`` (12 x 12 heads) in the full comparison. ACDC's
+default there is 3 taus x 32,491 q/k/v edges, one forward pass of 64 prompts each
+(hours on a 2-core CPU); with one tau over per-head inputs (11,611 edges) on 16 prompts
+it takes ~4 min. Its cost there is thus a LOWER bound on the default's. Pass
+``configs={"acdc": ACDCConfig(**LARGE_TASK_ACDC)}`` (or ``sae-core compare
+--set acdc.taus=1e-3 --set acdc.separate_qkv=false --set acdc.n_prompts=16``)."""
+
 METRICS = ("node_auc", "edge_auc", "precision", "recall", "f1", "tpr_tnr_harmonic_mean")
 """Metrics of every row, each as ``{metric}_mean`` and ``{metric}_sd``."""
 
