@@ -18,13 +18,13 @@ tiny model, so that imports and numba's kernel cache are not charged to the firs
 method. The 1-minute load average is recorded beside the times: ratios inside one
 process are what to compare; absolute seconds move with the machine's load.
 
-``--quick`` (what ``make bench`` runs, minutes on a 2-core CPU): 64 prompts per set,
+``--quick`` (what ``make bench`` runs, ~5 min on an idle 2-core CPU): 64 prompts per set,
 one SAE seed, SAE/ACDC/EAP only, and the baselines on 16 prompt pairs with ACDC cut to
-one threshold (tau 1e-3) over per-head inputs (``separate_qkv=False``: a third of the
-edges). That ACDC is a lower bound on ACDC's cost: its default sweeps 3 taus over q/k/v
-inputs, each tau one forward pass per edge. Even the cut ACDC did not finish in 23 min
-on this task on a 2-core CPU shared with other work (load ~10), so ``make bench`` runs
-``--quick --methods sae eap``; time ACDC with ``--methods sae acdc eap`` on a free machine.
+one threshold (tau 1e-3) over per-head inputs (``separate_qkv=False``: 11,611 edges
+instead of 32,491). That ACDC is a LOWER bound on ACDC's cost: its default sweeps 3 taus
+over q/k/v inputs on 64 prompts, each tau one forward pass per edge (hours here).
+tracr-scalable's negatives keep the output (sort_freq ignores order), so the patching
+baselines resample positives as corruption there (``BaselineConfig.corrupt="auto"``).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sae_core.compare import LARGE_TASK_ACDC
 from sae_core.io import write_json_atomic
 from sae_core.metrics import evaluate_head_scores
 from sae_core.tasks import load_task
@@ -47,7 +48,7 @@ DEFAULT_TASK = "tracr-scalable"
 DEFAULT_METHODS = ("sae", "acdc", "eap")
 
 QUICK_OVERRIDES = {
-    "acdc": {"n_prompts": 16, "taus": (1e-3,), "separate_qkv": False},
+    "acdc": dict(LARGE_TASK_ACDC),
     "eap": {"n_prompts": 16},
 }
 """Config overrides of ``--quick`` per method (see the module docstring)."""
