@@ -14,7 +14,10 @@ Before each model, /proc/meminfo's MemAvailable is checked against the model's f
 size plus 1 GiB; a model that does not fit is skipped with the reason printed.
 
 ``--eap`` also times EAP (auto-circuit, through sae_core.baselines) on each random model
-with the same synthetic task, when the baselines registry provides "eap".
+with the same synthetic task, when the baselines registry provides "eap". Each EAP run
+is a child process: auto-circuit's patchable graph can outgrow memory on the larger
+models (gpt2-medium was killed on 24 GiB with 50 prompts), and a kill then costs only
+that row, recorded as skipped. The SAE table and JSON are written before EAP starts.
 
 ``--quick``: gpt2 only, 12 + 12 prompts of 8 tokens, 50 SAE steps (seconds; a smoke run).
 """
@@ -23,7 +26,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -86,6 +91,38 @@ def time_eap(name: str, n_prompts: int, prompt_length: int, device: str, seed: i
     return {"seconds": float(scores.seconds), "wall_s": wall, "config": config.to_dict()}
 
 
+def time_eap_child(name: str, n_prompts: int, prompt_length: int, device: str,
+                   seed: int) -> dict:
+    """:func:`time_eap` in a child process; a child killed (e.g. out of memory) is
+    reported as skipped instead of ending the benchmark."""
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import bench_model_size as b; "
+        "print(json.dumps(b.time_eap(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), "
+        "sys.argv[5], int(sys.argv[6]))))"
+    )
+    args = [sys.executable, "-c", code, str(Path(__file__).resolve().parent), name,
+            str(n_prompts), str(prompt_length), device, str(seed)]
+    done = subprocess.run(args, capture_output=True, text=True)
+    if done.returncode != 0:
+        why = "killed (out of memory?)" if done.returncode < 0 else "failed"
+        tail = done.stderr.strip().splitlines()[-1:] or [""]
+        return {"skipped": f"EAP {why} on {name} with {n_prompts} prompts "
+                           f"(exit {done.returncode}) {tail[0]}".strip()}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _write(path: Path | None, result, eap: dict, argv) -> None:
+    if path is None:
+        return
+    payload = result.to_dict() | {
+        "paper_gpu_s": dict(RUNTIME_GPU_S),
+        "paper": PAPER,
+        "eap": eap,
+        "command": " ".join(["benchmarks/bench_model_size.py", *(argv or sys.argv[1:])]),
+    }
+    write_json_atomic(path, payload)
+
+
 def main(argv=None) -> int:
     """Run the benchmark, print a table, optionally write JSON."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -129,22 +166,17 @@ def main(argv=None) -> int:
         seed=args.seed, progress=True,
     )
     result = dataclasses.replace(result, notes={"skipped": skipped} if skipped else {})
-    eap = {}
+    eap: dict = {}
+    _print_table(result, eap)
+    _write(args.json, result, eap, argv)
     if args.eap:
         for name in models:
-            eap[name] = time_eap(name, args.n_prompts, args.prompt_length, args.device,
-                                 args.seed)
+            eap[name] = time_eap_child(name, args.n_prompts, args.prompt_length,
+                                       args.device, args.seed)
             print(f"EAP {name}: {eap[name]}", flush=True)
-    _print_table(result, eap)
-
+            _write(args.json, result, eap, argv)
+        _print_table(result, eap)
     if args.json is not None:
-        payload = result.to_dict() | {
-            "paper_gpu_s": dict(RUNTIME_GPU_S),
-            "paper": PAPER,
-            "eap": eap,
-            "command": " ".join(["benchmarks/bench_model_size.py", *(argv or sys.argv[1:])]),
-        }
-        write_json_atomic(args.json, payload)
         print(f"wrote {args.json}")
     return 0
 
