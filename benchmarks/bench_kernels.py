@@ -46,6 +46,7 @@ import numpy as np
 
 from sae_core import kernels
 from sae_core.io import write_json_atomic
+from sae_core.runtime import mem_available_gib
 
 
 def _proc_kib(field: str) -> int:
@@ -118,18 +119,6 @@ def paper_dense_pair_counts(pos_NH: np.ndarray, neg_MH: np.ndarray, n_codes: int
     for h1 in range(H):
         U_HH[h1] = ((pos_HHFF[h1] > 0) & (neg_HHFF[h1] == 0)).sum(axis=(1, 2))
     return U_HH
-
-
-def mem_available_gib() -> float | None:
-    """MemAvailable from /proc/meminfo in GiB (``free``'s "available"), None if unknown."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) / 2**20
-    except OSError:
-        pass
-    return None
 
 
 def dense_skip_reason(n_heads: int, n_codes: int, headroom_gib: float) -> str | None:

@@ -41,27 +41,17 @@ from sae_core.runtime import (
     DEFAULT_PROMPT_LENGTH,
     RUNTIME_MODELS,
     STAGES,
+    mem_available_gib,
     model_memory_gib,
     synthetic_task,
     time_model_sizes,
 )
 
 
-def _mem_available_gib() -> float | None:
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) / 2**20
-    except OSError:
-        pass
-    return None
-
-
 def _fits(name: str, headroom_gib: float = 1.0) -> str | None:
     """Why ``name`` cannot be built now (too little free memory), or None."""
     need = model_memory_gib(name) + headroom_gib
-    avail = _mem_available_gib()
+    avail = mem_available_gib()
     if avail is not None and avail < need:
         return f"{name} needs ~{need:.1f} GiB but {avail:.1f} GiB is available"
     return None

@@ -175,6 +175,18 @@ class RuntimeResult:
         }
 
 
+def mem_available_gib() -> float | None:
+    """MemAvailable from /proc/meminfo in GiB (``free``'s "available"), None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 2**20
+    except OSError:
+        pass
+    return None
+
+
 def model_memory_gib(name: str) -> float:
     """Approximate GiB that building random-weight ``name`` takes (float32 parameters).
 
