@@ -81,7 +81,7 @@ def test_fast_figures_say_so_on_the_figure(tmp_path, toy_figures, monkeypatch):
     real_save = figures._save_atomic
 
     def spy(fig, path, dpi=120):
-        titles[path.stem] = fig._suptitle.get_text() if fig._suptitle else ""
+        titles[path.stem] = " ".join(t.get_text() for t in fig.texts)
         real_save(fig, path, dpi)
 
     monkeypatch.setattr(figures, "_save_atomic", spy)
