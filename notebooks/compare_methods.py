@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -33,6 +35,8 @@ TASKS = ("induction-toy", "tracr-sort") if FAST else (
 )
 SEEDS = (0, 1) if FAST else (0, 1, 2, 3, 4)
 N_EXAMPLES = 64 if FAST else 250
+print("mode:", "FAST (two tasks, cut settings: a smoke test; the full table is in "
+      "RESULTS.md)" if FAST else "FULL")
 
 # %%
 import matplotlib.pyplot as plt
