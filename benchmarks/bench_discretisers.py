@@ -35,7 +35,7 @@ import numpy as np
 from sae_core.config import SAEConfig
 from sae_core.discover import cache_task, discover_seeds
 from sae_core.io import write_json_atomic
-from sae_core.metrics import evaluate
+from sae_core.metrics import evaluate, mean_sd
 from sae_core.presets import paper_config
 from sae_core.runtime import warm_up
 from sae_core.tasks import EMBEDDED_TASKS, load_task
@@ -48,13 +48,6 @@ VARIANTS = {
 """Variant name -> SAEConfig overrides on the task's paper preset."""
 
 METRICS = ("node_auc", "edge_auc", "edge_node_auc")
-
-
-def _mean_sd(values) -> tuple[float, float]:
-    vals = np.asarray([v for v in values if not math.isnan(v)], dtype=np.float64)
-    if vals.size == 0:
-        return math.nan, math.nan
-    return float(vals.mean()), (float(vals.std(ddof=1)) if vals.size > 1 else math.nan)
 
 
 def bench_task(name: str, seeds: tuple[int, ...], n_examples: int, device: str) -> list[dict]:
@@ -83,7 +76,7 @@ def bench_task(name: str, seeds: tuple[int, ...], n_examples: int, device: str) 
             "config": dataclasses.asdict(config),
         }
         for metric in METRICS:
-            row[f"{metric}_mean"], row[f"{metric}_sd"] = _mean_sd([e[metric] for e in evals])
+            row[f"{metric}_mean"], row[f"{metric}_sd"] = mean_sd([e[metric] for e in evals])
         rows.append(row)
     paper_fit = rows[0]["fit_s"]
     for row in rows:

@@ -37,11 +37,9 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 from sae_core.compare import LARGE_TASK_ACDC
 from sae_core.io import write_json_atomic
-from sae_core.metrics import evaluate_head_scores
+from sae_core.metrics import evaluate_head_scores, mean_sd
 from sae_core.tasks import load_task
 
 DEFAULT_TASK = "tracr-scalable"
@@ -102,18 +100,11 @@ def run_method_timed(
     }
 
 
-def _mean_sd(values) -> tuple[float, float]:
-    vals = np.asarray([v for v in values if v is not None and not math.isnan(v)], float)
-    if vals.size == 0:
-        return math.nan, math.nan
-    return float(vals.mean()), (float(vals.std(ddof=1)) if vals.size > 1 else math.nan)
-
-
 def summarise(runs: list[dict]) -> dict:
     """Mean (and sd over seeds) of seconds, wall time and AUCs of one method's runs."""
     out = {"method": runs[0]["method"], "n_runs": len(runs)}
     for key in ("seconds", "wall_s", "node_auc", "edge_auc"):
-        out[f"{key}_mean"], out[f"{key}_sd"] = _mean_sd([r[key] for r in runs])
+        out[f"{key}_mean"], out[f"{key}_sd"] = mean_sd([r[key] for r in runs])
     return out
 
 

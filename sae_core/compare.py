@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from sae_core.baselines import DEFAULT_METHODS, method_spec
 from sae_core.io import write_json_atomic
-from sae_core.metrics import evaluate_head_scores
+from sae_core.metrics import evaluate_head_scores, mean_sd
 from sae_core.tasks import PAPER_TASKS, load_task
 from sae_core.types import HeadScores, Task
 from sae_core.version import __version__
@@ -107,13 +107,6 @@ def load_compare_task(name: str, task_options: Mapping[str, Any] | None = None) 
     return load_task(name, **options)
 
 
-def _mean_sd(values: Sequence[float]) -> tuple[float, float]:
-    vals = np.asarray([v for v in values if not math.isnan(v)], dtype=np.float64)
-    if vals.size == 0:
-        return math.nan, math.nan
-    return float(vals.mean()), float(vals.std(ddof=1)) if vals.size > 1 else math.nan
-
-
 def summarize(
     task: Task, method: str, runs: Sequence[HeadScores], cpu_seconds: float = math.nan
 ) -> dict[str, Any]:
@@ -130,10 +123,10 @@ def summarize(
         "stochastic": method_spec(method).stochastic,
     }
     for metric in METRICS:
-        row[f"{metric}_mean"], row[f"{metric}_sd"] = _mean_sd([e[metric] for e in evals])
+        row[f"{metric}_mean"], row[f"{metric}_sd"] = mean_sd([e[metric] for e in evals])
     row["n_selected"] = float(np.mean([e["n_selected"] for e in evals]))
     row["n_truth"] = evals[0]["n_truth"]
-    row["seconds"], row["seconds_sd"] = _mean_sd([r.seconds for r in runs])
+    row["seconds"], row["seconds_sd"] = mean_sd([r.seconds for r in runs])
     row["cpu_seconds"] = cpu_seconds
     row["config"] = runs[0].config
     row["selection"] = runs[0].extra.get("selection", "")

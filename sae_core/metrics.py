@@ -10,6 +10,20 @@ from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_sco
 from sae_core.types import Discovery, GroundTruth, HeadScores
 
 
+def mean_sd(values, single_sd: float = math.nan) -> tuple[float, float]:
+    """Mean and sample sd (ddof=1) of ``values``, skipping None and NaN.
+
+    (NaN, NaN) when nothing is left; a single value's sd is ``single_sd`` (NaN: "no spread
+    measured"; tables that print 0 pass 0.0).
+    """
+    vals = np.asarray(
+        [v for v in values if v is not None and not math.isnan(v)], dtype=np.float64
+    )
+    if vals.size == 0:
+        return math.nan, math.nan
+    return float(vals.mean()), float(vals.std(ddof=1)) if vals.size > 1 else single_sd
+
+
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
     """ROC AUC of ``scores`` (higher = positive) against boolean ``labels``; NaN if one class."""
     labels = np.asarray(labels, dtype=bool).ravel()

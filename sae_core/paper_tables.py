@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from sae_core.metrics import evaluate
+from sae_core.metrics import evaluate, mean_sd
 from sae_core.paper_numbers import HEADLINE_AUC, PAPER
 from sae_core.types import Discovery, GroundTruth
 
@@ -82,14 +82,6 @@ def seed_metrics(
     return pd.DataFrame(rows)
 
 
-def _mean_sd(values: np.ndarray) -> tuple[float, float]:
-    values = values[~np.isnan(values)]
-    if values.size == 0:
-        return math.nan, math.nan
-    sd = float(values.std(ddof=1)) if values.size > 1 else math.nan
-    return float(values.mean()), sd
-
-
 def auc_vs_paper(
     task_name: str,
     discoveries: Discovery | Sequence[Discovery],
@@ -118,7 +110,7 @@ def auc_vs_paper(
             values = group[metric].to_numpy(dtype=np.float64)
             if np.isnan(values).all():
                 continue
-            mean, sd = _mean_sd(values)
+            mean, sd = mean_sd(values)
             paper_mean, paper_sd = math.nan, math.nan
             if variant == PAPER_TRUTH_VARIANT and paper_key in paper:
                 paper_mean, paper_sd = paper[paper_key]

@@ -16,17 +16,10 @@ from tqdm.auto import tqdm
 
 from sae_core.config import SAEConfig
 from sae_core.discover import discover_seeds
-from sae_core.metrics import evaluate
+from sae_core.metrics import evaluate, mean_sd
 from sae_core.tasks import load_task
 
 METRICS = ("node_auc", "edge_auc", "edge_node_auc", "f1", "tpr_tnr_harmonic_mean")
-
-
-def _mean_sd(values: Sequence[float]) -> tuple[float, float]:
-    vals = np.asarray([v for v in values if not math.isnan(v)], dtype=np.float64)
-    if vals.size == 0:
-        return math.nan, math.nan
-    return float(vals.mean()), float(vals.std(ddof=1)) if vals.size > 1 else 0.0
 
 
 def run_tasks(
@@ -69,7 +62,9 @@ def run_tasks(
             },
         }
         for metric in METRICS:
-            row[f"{metric}_mean"], row[f"{metric}_sd"] = _mean_sd([e[metric] for e in evals])
+            row[f"{metric}_mean"], row[f"{metric}_sd"] = mean_sd(
+                [e[metric] for e in evals], single_sd=0.0
+            )
         row["per_seed"] = evals
         rows.append(row)
     return rows

@@ -45,3 +45,12 @@ def test_json_atomic(tmp_path):
         write_json_atomic(path, {"bad": object()})
     assert json.loads(path.read_text())["a"] == [0, 1, 2]
     assert os.listdir(path.parent) == ["r.json"]
+
+
+def test_mean_sd_skips_missing_values_and_reports_single_values():
+    from sae_core.metrics import mean_sd
+
+    mean, sd = mean_sd([1.0, None, float("nan"), 3.0])
+    assert mean == 2.0 and sd == pytest.approx(2 ** 0.5)
+    assert math.isnan(mean_sd([5.0])[1]) and mean_sd([5.0], single_sd=0.0) == (5.0, 0.0)
+    assert all(math.isnan(v) for v in mean_sd([None, float("nan")]))
