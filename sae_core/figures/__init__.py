@@ -117,7 +117,9 @@ def _device_name(device: str) -> str:
 
     if device != "cpu" and torch.cuda.is_available():
         return torch.cuda.get_device_name(0)
-    return f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
+    threads = torch.get_num_threads()
+    return (f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"{threads} torch thread{'s' if threads != 1 else ''})")
 
 
 def _save_atomic(fig, path: Path, dpi: int = 120) -> None:
