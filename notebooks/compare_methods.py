@@ -34,7 +34,10 @@ TASKS = ("induction-toy", "tracr-sort") if FAST else (
     "induction-toy", "tracr-reverse", "tracr-sort", "tracr-frac_prevs", "tracr-hist",
 )
 SEEDS = (0, 1) if FAST else (0, 1, 2, 3, 4)
-N_EXAMPLES = 64 if FAST else 250
+TASK_OPTIONS = {"n_examples": 64} if FAST else None  # None: the tasks' defaults (250)
+# Full mode keeps each finished row here and reuses it on a re-run; `sae-core figures
+# --cache results/compare_cache` then draws the compare figures from the same rows.
+CACHE_DIR = None if FAST else "../results/compare_cache"
 print("mode:", "FAST (two tasks, cut settings: a smoke test; the full table is in "
       "RESULTS.md)" if FAST else "FULL")
 
@@ -80,9 +83,12 @@ print(CONFIGS)
 # method selects by its own rule. Deterministic methods run once (no sd).
 
 # %%
-df = compare(TASKS, seeds=SEEDS, task_options={"n_examples": N_EXAMPLES},
-             configs=CONFIGS, progress=False)
+df = compare(TASKS, seeds=SEEDS, task_options=TASK_OPTIONS, configs=CONFIGS,
+             progress=False, cache_dir=CACHE_DIR)
 print(to_markdown(df))
+if df["cached"].any():
+    print(f"{int(df['cached'].sum())} rows read from {CACHE_DIR}, measured:",
+          sorted(set(df.loc[df["cached"], "measured"])))
 
 # %%
 fig = plot_auc_by_method(df)

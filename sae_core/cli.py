@@ -112,6 +112,7 @@ def cmd_figures(args: argparse.Namespace) -> int:
         model_source=args.model_source,
         seeds=tuple(range(args.seeds)),
         device=args.device or "auto",
+        cache_dir=args.cache,
     )
     start = time.perf_counter()
     written = regenerate(args.out, names=args.names or None, ctx=ctx)
@@ -134,12 +135,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"sae-core compare: {err}", file=sys.stderr)
         return 2
     df = compare(args.tasks, methods=args.methods, seeds=seeds, task_options=options,
-                 configs=configs)
+                 configs=configs, cache_dir=args.cache)
     wall = time.perf_counter() - start
     print()
     print(f"circuit discovery methods compared, {len(seeds)} seeds for stochastic methods")
     print(to_markdown(df))
     print(f"\ncompare wall time: {wall:.1f} s")
+    if df["cached"].any():
+        print(f"{int(df['cached'].sum())} of {len(df)} rows read from {args.cache} "
+              "(their seconds are from the run that computed them)")
     if args.json:
         write_json(df, args.json, wall_s=wall, seeds=list(seeds), tasks=list(args.tasks),
                    settings=list(args.set))
@@ -191,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seeds", type=int, default=5, help="SAE seeds per number (0..N-1)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--cache", metavar="DIR",
+                   help="comparison rows: reuse those in DIR (from `sae-core compare --cache` "
+                   "or the compare_methods notebook with the same settings), keep new ones")
     p.set_defaults(func=cmd_figures)
 
     from sae_core.baselines import DEFAULT_METHODS
@@ -207,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(repeatable; sae_core/baselines/config.py lists the settings)")
     p.add_argument("--json", help="write the rows as JSON here (atomically)")
     p.add_argument("--csv", help="write the rows as CSV here")
+    p.add_argument("--cache", metavar="DIR",
+                   help="keep each finished row in DIR and reuse rows found there (resumes an "
+                   "interrupted comparison; empty DIR after changing a method's code)")
     p.set_defaults(func=cmd_compare)
     return parser
 

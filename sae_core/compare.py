@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import hashlib
+import json
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -25,7 +27,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sae_core.baselines import DEFAULT_METHODS, method_spec
-from sae_core.io import write_json_atomic
+from sae_core.io import read_json, write_json_atomic
 from sae_core.metrics import evaluate_head_scores, mean_sd
 from sae_core.tasks import PAPER_TASKS, load_task
 from sae_core.types import HeadScores, Task
@@ -135,6 +137,32 @@ def summarize(
     return row
 
 
+_FLOAT_KEYS = ("seconds", "seconds_sd", "cpu_seconds",
+               *(f"{m}_{s}" for m in METRICS for s in ("mean", "sd")))
+
+
+def row_key(
+    task_name: str, task_options: Mapping[str, Any] | None, method: str, config: Any,
+    seeds: Sequence[int],
+) -> str:
+    """What a row of :func:`compare` depends on, hashed: task, its options, method, the
+    method's full config (defaults filled in), seeds and the package version."""
+    text = json.dumps(
+        {"task": task_name, "options": dict(task_options or {}), "method": method,
+         "config": repr(config), "seeds": [int(s) for s in seeds], "version": __version__},
+        sort_keys=True, default=repr,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _read_cached_row(path: Path) -> dict[str, Any]:
+    row = read_json(path)["row"]
+    for key in _FLOAT_KEYS:  # JSON stores NaN as null
+        if row.get(key) is None:
+            row[key] = math.nan
+    return row
+
+
 def compare(
     task_names: Sequence[str],
     methods: Sequence[str] = DEFAULT_METHODS,
@@ -142,6 +170,7 @@ def compare(
     task_options: Mapping[str, Any] | None = None,
     progress: bool = True,
     configs: Mapping[str, Any] | None = None,
+    cache_dir: str | Path | None = None,
 ) -> pd.DataFrame:
     """Run every method on every task; one row per (task, method).
 
@@ -152,7 +181,13 @@ def compare(
     ``{metric}_mean``/``{metric}_sd`` for :data:`METRICS`, n_selected (mean), n_truth,
     seconds (mean wall seconds per run) and seconds_sd, cpu_seconds (process CPU time per
     run, all threads: less sensitive than wall time to other jobs on a shared machine),
-    config, selection, node_from_edges, seeds.
+    config, selection, node_from_edges, seeds, cached (True where the row was read from
+    ``cache_dir``), measured (date the row was computed).
+
+    ``cache_dir``: keep each finished row there as JSON (atomically), keyed by
+    :func:`row_key`, and read it back instead of recomputing: a long comparison that
+    stops part-way resumes, and a figure reuses the rows a notebook computed. The key
+    does not see code changes within a version: empty the folder after editing a method.
     """
     configs = dict(configs or {})
     specs = {m: method_spec(m) for m in methods}  # unknown names fail before any work
@@ -165,14 +200,28 @@ def compare(
     task: Task | None = None
     for name, method in bar:
         bar.set_postfix_str(f"{name} / {method}")
+        config = configs.get(method)
+        config = specs[method].config_cls() if config is None else config
+        cached = None
+        if cache_dir is not None:
+            key = row_key(name, task_options, method, config,
+                          seeds if specs[method].stochastic else ())
+            cached = Path(cache_dir) / f"{name}.{method}.{key}.json"
+            if cached.exists():
+                rows.append({**_read_cached_row(cached), "cached": True})
+                continue
         if task is None or task.name != name:
             task = load_compare_task(name, task_options)
             if task.ground_truth is None:
                 raise ValueError(f"task {name!r} has no ground truth to compare against")
         cpu0 = time.process_time()
-        runs = specs[method].run_many(task, seeds, configs.get(method))
+        runs = specs[method].run_many(task, seeds, config)
         cpu_s = (time.process_time() - cpu0) / len(runs)
-        rows.append(summarize(task, method, runs, cpu_s))
+        row = {**summarize(task, method, runs, cpu_s),
+               "measured": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        if cached is not None:
+            write_json_atomic(cached, {"version": __version__, "row": row})
+        rows.append({**row, "cached": False})
     return pd.DataFrame(rows)
 
 

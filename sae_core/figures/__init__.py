@@ -44,12 +44,15 @@ class FigureContext:
     ``fast``: small settings (seconds per figure; for tests). ``model_source``: for
     paper-model figures, "pretrained" (weights from the local cache) or "random"
     (random-weight stand-in, labelled). ``seeds``: SAE seeds per number.
+    ``cache_dir``: where comparison rows are kept and reused (``compare(cache_dir=...)``;
+    None: compute every row).
     """
 
     fast: bool = False
     model_source: str = "random"
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     device: str = "auto"
+    cache_dir: str | None = None
 
 
 @dataclass(frozen=True, eq=False)

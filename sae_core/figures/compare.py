@@ -17,7 +17,7 @@ _cache: dict[tuple, object] = {}
 
 def _compare_embedded(ctx: FigureContext):
     """One comparison shared by both figures (built once per context)."""
-    key = (ctx.fast, ctx.seeds, ctx.device)
+    key = (ctx.fast, ctx.seeds, ctx.device, ctx.cache_dir)
     if key in _cache:
         return _cache[key]
     import pandas as pd
@@ -46,14 +46,31 @@ def _compare_embedded(ctx: FigureContext):
             "subnetwork-probing": SubnetworkProbingConfig(epochs=30, n_prompts=16),
         }
     small = tuple(t for t in tasks if t != "tracr-scalable")
-    df = compare(small, seeds=seeds, task_options=options, progress=False, configs=configs)
+    df = compare(small, seeds=seeds, task_options=options, progress=False, configs=configs,
+                 cache_dir=ctx.cache_dir)
     if "tracr-scalable" in tasks:
         large = compare(["tracr-scalable"], seeds=seeds, progress=False,
-                        configs={"acdc": ACDCConfig(**LARGE_TASK_ACDC)})
+                        configs={"acdc": ACDCConfig(**LARGE_TASK_ACDC)},
+                        cache_dir=ctx.cache_dir)
         df = pd.concat([df, large], ignore_index=True)
     _cache.clear()
     _cache[key] = (df, tasks)
     return df, tasks
+
+
+def _notes(df, tasks, ctx: FigureContext) -> dict:
+    """Provenance notes; rows reused from ``ctx.cache_dir`` carry the date they were
+    measured."""
+    notes = {"tasks": list(tasks), "fast": ctx.fast}
+    if df["cached"].any():
+        reused = df[df["cached"]]
+        notes["rows_from_cache"] = {
+            f"{t}/{m}": d
+            for t, m, d in zip(reused["task"], reused["method"], reused["measured"],
+                               strict=True)
+        }
+        notes["cache_dir"] = ctx.cache_dir
+    return notes
 
 
 @register_figure("compare_auc", "node AUC of every method on the embedded tasks")
@@ -63,7 +80,7 @@ def compare_auc(ctx: FigureContext) -> FigureOutput:
 
     df, tasks = _compare_embedded(ctx)
     return FigureOutput(plot_auc_by_method(df), model_source="compiled+trained",
-                        notes={"tasks": list(tasks), "fast": ctx.fast})
+                        notes=_notes(df, tasks, ctx))
 
 
 @register_figure("compare_auc_vs_time", "node AUC against wall time, every method")
@@ -73,4 +90,4 @@ def compare_auc_vs_time(ctx: FigureContext) -> FigureOutput:
 
     df, tasks = _compare_embedded(ctx)
     return FigureOutput(plot_auc_vs_time(df), model_source="compiled+trained",
-                        notes={"tasks": list(tasks), "fast": ctx.fast})
+                        notes=_notes(df, tasks, ctx))

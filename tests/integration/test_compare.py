@@ -126,3 +126,25 @@ def test_method_configs_from_settings():
 def test_cli_compare_bad_setting_is_a_clear_error(capsys):
     assert main(["compare", "induction-toy", "--set", "eap.nope=1"]) == 2
     assert "no setting" in capsys.readouterr().err
+
+
+def test_cache_keeps_rows_and_reuses_them(tmp_path, monkeypatch):
+    kwargs = dict(methods=["hisp", "sae"], seeds=(0,), task_options={"n_examples": 30},
+                  progress=False, configs={"sae": FAST_SAE}, cache_dir=tmp_path)
+    first = compare(["induction-toy"], **kwargs)
+    assert not first["cached"].any() and len(list(tmp_path.glob("*.json"))) == 2
+
+    import sae_core.compare as compare_module
+
+    def no_task(*args, **kwargs):
+        raise AssertionError("a cached row must not rebuild its task")
+
+    monkeypatch.setattr(compare_module, "load_compare_task", no_task)
+    again = compare(["induction-toy"], **kwargs)
+    assert again["cached"].all()
+    for column in ("node_auc_mean", "seconds", "measured"):
+        assert list(again[column]) == list(first[column])
+    assert math.isnan(again.set_index("method").loc["hisp", "edge_auc_mean"])
+    # another config is another row: it is computed, not read back
+    with pytest.raises(AssertionError, match="must not rebuild"):
+        compare(["induction-toy"], **{**kwargs, "configs": {"hisp": HISPConfig(n_prompts=7)}})
