@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 from tqdm.auto import tqdm
 
 from sae_core.baselines import DEFAULT_METHODS, method_spec
@@ -130,6 +131,7 @@ def summarize(
     row["n_truth"] = evals[0]["n_truth"]
     row["seconds"], row["seconds_sd"] = mean_sd([r.seconds for r in runs])
     row["cpu_seconds"] = cpu_seconds
+    row["torch_threads"] = torch.get_num_threads()
     row["config"] = runs[0].config
     row["selection"] = runs[0].extra.get("selection", "")
     row["node_from_edges"] = runs[0].extra.get("node_from_edges", "")
@@ -181,6 +183,7 @@ def compare(
     ``{metric}_mean``/``{metric}_sd`` for :data:`METRICS`, n_selected (mean), n_truth,
     seconds (mean wall seconds per run) and seconds_sd, cpu_seconds (process CPU time per
     run, all threads: less sensitive than wall time to other jobs on a shared machine),
+    torch_threads (CPU threads torch had: wall seconds depend on it),
     config, selection, node_from_edges, seeds, cached (True where the row was read from
     ``cache_dir``), measured (date the row was computed).
 

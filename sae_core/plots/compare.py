@@ -81,7 +81,10 @@ def plot_auc_vs_time(df: pd.DataFrame, metric: str = "node_auc") -> Figure:
     ax.set_xscale("log")
     ax.axhline(0.5, ls=":", c="grey")
     ax.set_ylim(0, 1.05)
-    ax.set_xlabel("wall seconds per run (log)")
+    threads = sorted(set(df["torch_threads"])) if "torch_threads" in df else []
+    ax.set_xlabel("wall seconds per run (log"
+                  + (f"; CPU torch threads: {', '.join(map(str, threads))}" if threads else "")
+                  + ")")
     ax.set_ylabel(metric.replace("_", " "))
     ax.legend(fontsize=6, ncol=2, loc="lower right")
     ax.set_title(f"{metric.replace('_', ' ')} against cost{_stand_in_note(df)}", fontsize=9)
