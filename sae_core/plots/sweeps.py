@@ -99,11 +99,17 @@ def plot_contour(
     """
     label_col = _label_col(df)
     labels = _labels(df)
+    n_cols = min(3, len(labels))
+    n_rows = -(-len(labels) // n_cols)
     fig, axes = plt.subplots(
-        1, len(labels), figsize=(4.0 * len(labels), 3.5), squeeze=False
+        n_rows, n_cols, figsize=(4.2 * n_cols, 3.6 * n_rows), squeeze=False,
+        layout="constrained",
     )
+    panels = list(axes.ravel())
+    for ax in panels[len(labels):]:
+        ax.set_visible(False)
     cs = None
-    for ax, label in zip(axes[0], labels, strict=True):
+    for k, (ax, label) in enumerate(zip(panels, labels, strict=False)):
         sub = df[df[label_col] == label]
         table = sub.groupby([y, x])[metric].mean().unstack(x).sort_index().sort_index(axis=1)
         xs, ys = table.columns.to_numpy(dtype=float), table.index.to_numpy(dtype=float)
@@ -113,23 +119,31 @@ def plot_contour(
                              vmin=0, vmax=1)
         for i, yv in enumerate(ys):
             for j, xv in enumerate(xs):
-                ax.text(xv, yv, "n/a" if np.isnan(z[i, j]) else f"{z[i, j]:.2f}",
-                        ha="center", va="center", fontsize=6, color="k",
-                        bbox={"boxstyle": "round,pad=0.1", "fc": "w", "alpha": 0.6, "lw": 0})
+                ax.plot(xv, yv, ".", c="k", ms=2)
+                ax.annotate("n/a" if np.isnan(z[i, j]) else f"{z[i, j]:.2f}", (xv, yv),
+                            xytext=(0, 3), textcoords="offset points", ha="center",
+                            va="bottom", fontsize=6, color="k",
+                            bbox={"boxstyle": "round,pad=0.1", "fc": "w", "alpha": 0.6,
+                                  "lw": 0})
         if mark is not None:
-            ax.plot(*mark, marker="*", ms=12, c="r", mec="w")
+            ax.plot(*mark, marker="*", ms=12, c="r", mec="w", zorder=5)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xticks(xs)
         ax.set_xticklabels([f"{v:g}" for v in xs])
         ax.set_yticks(ys)
         ax.set_yticklabels([f"{v:g}" for v in ys])
+        # room around the outer grid points, so their labels are not cut (log axes)
+        ax.set_xlim(xs.min() / 1.25, xs.max() * 1.25)
+        ax.set_ylim(ys.min() / 1.4, ys.max() * 1.4)
         ax.minorticks_off()
         ax.set_xlabel(x.replace("_", " "))
-        ax.set_ylabel(y.replace("_", " "))
+        if k % n_cols == 0:
+            ax.set_ylabel(y.replace("_", " "))
         ax.set_title(label, fontsize=9)
     if cs is not None:
-        fig.colorbar(cs, ax=list(axes[0]), label=f"{metric.replace('_', ' ')} (mean over seeds)")
+        fig.colorbar(cs, ax=panels[: len(labels)],
+                     label=f"{metric.replace('_', ' ')} (mean over seeds)")
     n_seeds = df["seed"].nunique() if "seed" in df.columns else 1
     fig.suptitle(
         f"{metric.replace('_', ' ')} over {x.replace('_', ' ')} x {y.replace('_', ' ')} "
