@@ -172,7 +172,6 @@ def regenerate(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     prov_path = out_dir / PROVENANCE
-    provenance = read_json(prov_path) if prov_path.exists() else {}
     command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
     commit, device = _commit(), _device_name(ctx.device)
     written = {}
@@ -196,6 +195,9 @@ def regenerate(
             "fast": ctx.fast,
             **({"notes": out.notes} if out.notes else {}),
         }
-        provenance[name] = written[name] = entry
+        written[name] = entry
+        # read again before each write: another run may have recorded figures meanwhile
+        provenance = read_json(prov_path) if prov_path.exists() else {}
+        provenance[name] = entry
         write_json_atomic(prov_path, dict(sorted(provenance.items())))
     return written

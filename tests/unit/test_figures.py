@@ -57,6 +57,24 @@ def test_provenance_keeps_other_entries(tmp_path, toy_figures):
     assert set(prov) == {"older", "_toy_good"}
 
 
+def test_provenance_keeps_entries_another_run_wrote_meanwhile(tmp_path, toy_figures):
+    """Two `sae-core figures` runs at once: neither drops the other's records."""
+    prov_path = tmp_path / "PROVENANCE"
+
+    def builder_while_another_run_writes(ctx):
+        prov_path.write_text(json.dumps({"other_run": {"file": "other_run.png"}}))
+        fig, ax = plt.subplots()
+        return figures.FigureOutput(fig, model_source="compiled")
+
+    figures.register_figure("_toy_slow", "another run records a figure meanwhile")(
+        builder_while_another_run_writes)
+    try:
+        figures.regenerate(tmp_path, names=["_toy_slow"], progress=False)
+    finally:
+        figures._REGISTRY.pop("_toy_slow", None)
+    assert set(json.loads(prov_path.read_text())) == {"other_run", "_toy_slow"}
+
+
 def test_stand_in_figure_without_label_is_refused(tmp_path, toy_figures):
     with pytest.raises(ValueError, match="random-weight stand-in"):
         figures.regenerate(tmp_path, names=["_toy_unlabelled"], progress=False)
