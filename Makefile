@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet "$(TORCH)"
 	$(PY) -m pip install --quiet -e ".[dev]"
 	# exact GPT-2 BPE (from the openai-whisper sdist on PyPI) for tokenizer tests, into .cache/
-	$(PY) -c "from sae_core.tokenizers import ensure_gpt2_bpe; ensure_gpt2_bpe()"
+	$(PY) -c "from sae_core.models.tokenizers import ensure_gpt2_bpe; ensure_gpt2_bpe()"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -34,10 +34,10 @@ import numpy as np
 
 from sae_core.config import SAEConfig
 from sae_core.discover import cache_task, discover_seeds
-from sae_core.io import write_json_atomic
+from sae_core.experiments.model_size import warm_up
 from sae_core.metrics import evaluate, mean_sd
-from sae_core.presets import paper_config
-from sae_core.runtime import warm_up
+from sae_core.paper.settings import paper_config
+from sae_core.records import write_json_atomic
 from sae_core.tasks import EMBEDDED_TASKS, load_task
 
 VARIANTS = {

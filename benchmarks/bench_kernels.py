@@ -45,8 +45,8 @@ import numba
 import numpy as np
 
 from sae_core import kernels
-from sae_core.io import write_json_atomic
-from sae_core.runtime import mem_available_gib
+from sae_core.experiments.model_size import mem_available_gib
+from sae_core.records import write_json_atomic
 
 
 def _proc_kib(field: str) -> int:

@@ -5,7 +5,7 @@ Not a test. Run:  python benchmarks/bench_method.py --json results/bench_method.
 Default task: ``tracr-scalable``, the largest embedded task (a compiled program in a
 12 x 12 model, GPT-2 small's head count, every other head a random distractor; exact
 head truth). Every method runs in this one process through the baselines registry
-(``method(task, config) -> HeadScores``, sae_core.baselines), each with its own default
+(``method(task, config) -> HeadScores``, sae_core.methods), each with its own default
 config (the SAE: the paper's settings on all the task's prompts; the baselines: their
 ``n_prompts`` clean/corrupt pairs). Stochastic methods run once per ``--seeds`` seed,
 deterministic ones once. Reported per method: its own wall time (HeadScores.seconds:
@@ -37,9 +37,9 @@ import sys
 import time
 from pathlib import Path
 
-from sae_core.compare import LARGE_TASK_ACDC
-from sae_core.io import write_json_atomic
+from sae_core.experiments.compare import LARGE_TASK_ACDC
 from sae_core.metrics import evaluate_head_scores, mean_sd
+from sae_core.records import write_json_atomic
 from sae_core.tasks import load_task
 
 DEFAULT_TASK = "tracr-scalable"
@@ -58,9 +58,9 @@ def _load() -> float:
 
 def _warm_up() -> None:
     """Import every method module and run the SAE pipeline once on a tiny model."""
-    from sae_core.baselines import available_methods
     from sae_core.config import SAEConfig
-    from sae_core.runtime import warm_up
+    from sae_core.experiments.model_size import warm_up
+    from sae_core.methods import available_methods
 
     available_methods()
     warm_up(SAEConfig(device="cpu"))
@@ -71,7 +71,7 @@ def run_method_timed(
 ) -> dict:
     """Run ``name`` once on ``task`` with its default config plus ``overrides``: its
     seconds, wall seconds and metrics against the task's truth."""
-    from sae_core.baselines import method_spec
+    from sae_core.methods import method_spec
 
     spec = method_spec(name)
     fields = {f.name for f in dataclasses.fields(spec.config_cls)}
@@ -127,9 +127,9 @@ def main(argv=None) -> int:
         args.methods = [m for m in args.methods if m in DEFAULT_METHODS]
 
     try:
-        from sae_core.baselines import available_methods
+        from sae_core.methods import available_methods
     except ImportError as err:
-        print(f"sae_core.baselines is not available ({err}); nothing to compare",
+        print(f"sae_core.methods is not available ({err}); nothing to compare",
               file=sys.stderr)
         return 1
     missing = [m for m in args.methods if m not in available_methods()]
@@ -147,7 +147,7 @@ def main(argv=None) -> int:
         f"{len(task.ground_truth.heads)} truth heads; load {load_start:.2f}",
         flush=True,
     )
-    from sae_core.baselines import method_spec
+    from sae_core.methods import method_spec
 
     runs: list[dict] = []
     for name in args.methods:

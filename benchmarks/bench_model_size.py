@@ -4,16 +4,16 @@ Not a test. Run:  python benchmarks/bench_model_size.py --json results/bench_mod
 
 Random-weight stand-ins of GPT-2 small / medium / large / xl (time depends on the
 architecture only) on a synthetic task of random-token prompts, timed by
-:func:`sae_core.runtime.time_model_sizes` (stages: load, cache, SAE, codes, node
+:func:`sae_core.experiments.model_size.time_model_sizes` (stages: load, cache, SAE, codes, node
 scores, edge scores). The paper's numbers (whole method, one GPU, 10 training
-examples; sae_core.paper_numbers.RUNTIME_GPU_S) are printed beside ours. Ours run on
+examples; sae_core.paper.numbers.RUNTIME_GPU_S) are printed beside ours. Ours run on
 whatever ``--device`` resolves to (default "auto": CUDA when present, else the CPU),
 and the table says which.
 
 Before each model, /proc/meminfo's MemAvailable is checked against the model's float32
 size plus 1 GiB; a model that does not fit is skipped with the reason printed.
 
-``--eap`` also times EAP (auto-circuit, through sae_core.baselines) on each random model
+``--eap`` also times EAP (auto-circuit, through sae_core.methods) on each random model
 with the same synthetic task, when the baselines registry provides "eap". Each EAP run
 is a child process: auto-circuit's patchable graph can outgrow memory on the larger
 models (gpt2-medium was killed on 24 GiB with 50 prompts), and a kill then costs only
@@ -34,9 +34,7 @@ import time
 from pathlib import Path
 
 from sae_core.config import SAEConfig
-from sae_core.io import write_json_atomic
-from sae_core.paper_numbers import PAPER, RUNTIME_GPU_S
-from sae_core.runtime import (
+from sae_core.experiments.model_size import (
     DEFAULT_N_PROMPTS,
     DEFAULT_PROMPT_LENGTH,
     RUNTIME_MODELS,
@@ -46,6 +44,8 @@ from sae_core.runtime import (
     synthetic_task,
     time_model_sizes,
 )
+from sae_core.paper.numbers import PAPER, RUNTIME_GPU_S
+from sae_core.records import write_json_atomic
 
 
 def _fits(name: str, headroom_gib: float = 1.0) -> str | None:
@@ -60,12 +60,12 @@ def _fits(name: str, headroom_gib: float = 1.0) -> str | None:
 def time_eap(name: str, n_prompts: int, prompt_length: int, device: str, seed: int) -> dict:
     """EAP's wall time on random-weight ``name`` with the synthetic task, or why not."""
     try:
-        from sae_core.baselines import available_methods, method_spec
+        from sae_core.methods import available_methods, method_spec
     except ImportError as err:
         return {"skipped": f"no baselines registry ({err})"}
     if "eap" not in available_methods():
         return {"skipped": "the baselines registry has no 'eap' method"}
-    from sae_core.models import load_model
+    from sae_core.models.pretrained import load_model
 
     model = load_model(name, model_source="random", device=device if device != "auto" else "cpu",
                        seed=seed)
@@ -123,7 +123,7 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=SAEConfig().steps, help="SAE training steps")
     ap.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--eap", action="store_true", help="also time EAP (needs sae_core.baselines)")
+    ap.add_argument("--eap", action="store_true", help="also time EAP (needs sae_core.methods)")
     ap.add_argument("--quick", action="store_true",
                     help="gpt2 only, 12+12 prompts of 8 tokens, 50 steps")
     ap.add_argument("--json", type=Path, default=None, help="write results here")

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import torch
 
-from sae_core import sae
+from sae_core.discretisers import sae
 
 SHAPES = {"attn-only-4l": (20 * 32, 512), "gpt2-small": (20 * 144, 768)}
 

@@ -53,7 +53,7 @@ import pandas as pd
 from IPython.display import display
 
 import sae_core
-from sae_core.interpret import (
+from sae_core.analysis.code_interpretability import (
     code_examples,
     code_label_stats,
     code_patterns,

@@ -44,8 +44,10 @@ print("mode:", "FAST (two tasks, cut settings: a smoke test; the full table is i
 # %%
 import matplotlib.pyplot as plt
 
-from sae_core.baselines import DEFAULT_METHODS, method_spec
-from sae_core.baselines.config import (
+from sae_core.config import SAEConfig
+from sae_core.experiments.compare import compare, paper_table, to_markdown
+from sae_core.methods import DEFAULT_METHODS, method_spec
+from sae_core.methods.config import (
     ACDCConfig,
     EAPConfig,
     EAPIGConfig,
@@ -53,8 +55,6 @@ from sae_core.baselines.config import (
     SAEMethodConfig,
     SubnetworkProbingConfig,
 )
-from sae_core.compare import compare, paper_table, to_markdown
-from sae_core.config import SAEConfig
 from sae_core.plots.compare import plot_auc_by_method, plot_auc_vs_time
 
 for name in DEFAULT_METHODS:
@@ -62,7 +62,7 @@ for name in DEFAULT_METHODS:
 
 # %% [markdown]
 # ## Settings
-# Each method's config has documented defaults (`sae_core/baselines/config.py`); in
+# Each method's config has documented defaults (`sae_core/methods/config.py`); in
 # fast mode the expensive ones are cut down.
 
 # %%

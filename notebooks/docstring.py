@@ -19,7 +19,7 @@
 # edge scores (0.896 +- 0.017; the "edge ROC", a head score made from the edge matrix,
 # scored against head truth), mean +- sd over 10 trials, against the docstring circuit
 # of Heimersheim & Janiak 2023 in the 4-layer attention-only model attn-only-4l. The
-# paper's numbers (`sae_core.paper_numbers`) are printed beside ours. We score
+# paper's numbers (`sae_core.paper.numbers`) are printed beside ours. We score
 # against both truth variants: the paper's (with 1.0) and ACDC's (with 1.2), and the
 # edge scores against ACDC's edge truth (its manual docstring graph, head-to-head
 # part), which the paper does not do. The paper variant has no edge truth.
@@ -40,7 +40,7 @@
 # %% tags=["parameters"]
 import os
 
-from sae_core.models import default_model_source
+from sae_core.models.pretrained import default_model_source
 
 FAST = os.environ.get("SAE_CORE_FAST") == "1"
 TASK = "docstring"
@@ -59,11 +59,11 @@ import pandas as pd
 from IPython.display import display
 
 import sae_core
-from sae_core.paper_numbers import HEADLINE_AUC, PAPER
-from sae_core.paper_tables import auc_vs_paper, seed_metrics
+from sae_core.paper.numbers import HEADLINE_AUC, PAPER
+from sae_core.paper.settings import paper_config
+from sae_core.paper.tables import auc_vs_paper, seed_metrics
 from sae_core.plots import plot_node_heatmap
 from sae_core.plots.circuit import plot_circuit_graph, plot_edge_heatmap, plot_roc_curves
-from sae_core.presets import paper_config
 from sae_core.tasks.ground_truth import TRUTHS
 
 pd.set_option("display.precision", 3)

@@ -55,7 +55,7 @@ import pandas as pd
 from IPython.display import display
 
 import sae_core
-from sae_core.faithfulness_report import (
+from sae_core.experiments.faithfulness_report import (
     PAPER_SAE_FRACTION,
     circuit_faithfulness,
     faithfulness_by_size,
@@ -63,7 +63,7 @@ from sae_core.faithfulness_report import (
     ioi_paper_table,
     select_circuit,
 )
-from sae_core.paper_numbers import IOI_FAITHFULNESS, PAPER
+from sae_core.paper.numbers import IOI_FAITHFULNESS, PAPER
 from sae_core.plots.interpret import plot_faithfulness, plot_faithfulness_by_size
 
 pd.set_option("display.precision", 3)

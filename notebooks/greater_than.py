@@ -19,7 +19,7 @@
 # edge scores (0.873 +- 0.020; the "edge ROC", a head score made from the edge matrix,
 # scored against head truth), mean +- sd over 10 trials, against the 9-head
 # greater-than circuit of Hanna et al. 2023. The paper's numbers
-# (`sae_core.paper_numbers`) are printed beside ours. The task has one head truth;
+# (`sae_core.paper.numbers`) are printed beside ours. The task has one head truth;
 # we also score the edge scores against an edge-level truth (the head-to-head part of
 # ACDC's greater-than graph), which the paper does not do.
 #
@@ -37,7 +37,7 @@
 # %% tags=["parameters"]
 import os
 
-from sae_core.models import default_model_source
+from sae_core.models.pretrained import default_model_source
 
 FAST = os.environ.get("SAE_CORE_FAST") == "1"
 TASK = "greater-than"
@@ -56,11 +56,11 @@ import pandas as pd
 from IPython.display import display
 
 import sae_core
-from sae_core.paper_numbers import HEADLINE_AUC, PAPER
-from sae_core.paper_tables import auc_vs_paper, seed_metrics
+from sae_core.paper.numbers import HEADLINE_AUC, PAPER
+from sae_core.paper.settings import paper_config
+from sae_core.paper.tables import auc_vs_paper, seed_metrics
 from sae_core.plots import plot_node_heatmap
 from sae_core.plots.circuit import plot_circuit_graph, plot_edge_heatmap, plot_roc_curves
-from sae_core.presets import paper_config
 from sae_core.tasks.ground_truth import TRUTHS
 
 pd.set_option("display.precision", 3)

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -50,8 +52,8 @@ import time
 import matplotlib.pyplot as plt
 
 import sae_core
+from sae_core.experiments.sweeps import summarize, sweep_tasks
 from sae_core.plots.sweeps import plot_contour
-from sae_core.sweeps import summarize, sweep_tasks
 
 started = time.perf_counter()
 print("mode:", "FAST (tiny grid, few steps: numbers are a smoke test)" if FAST else "FULL")

@@ -53,7 +53,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import sae_core
-from sae_core.faithfulness_report import PAPER_SAE_FRACTION, induction_across_models
+from sae_core.experiments.faithfulness_report import PAPER_SAE_FRACTION, induction_across_models
 from sae_core.plots.interpret import plot_across_models
 
 pd.set_option("display.precision", 3)

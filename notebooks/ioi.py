@@ -18,7 +18,7 @@
 # 2405.12522): ROC AUC of the SAE method's node scores (0.868 +- 0.008) and of its
 # edge scores (0.840 +- 0.024; the "edge ROC", a head score made from the edge matrix,
 # scored against head truth), mean +- sd over 10 trials, against the 26-head IOI
-# circuit of Wang et al. 2022. The paper's numbers (`sae_core.paper_numbers`) are
+# circuit of Wang et al. 2022. The paper's numbers (`sae_core.paper.numbers`) are
 # printed beside ours. We also score against the ACDC variant of the truth (9.0 where
 # the paper lists 11.3), and the edge scores against an edge-level truth (ACDC's
 # head-class graph), which the paper does not do.
@@ -38,7 +38,7 @@
 # %% tags=["parameters"]
 import os
 
-from sae_core.models import default_model_source
+from sae_core.models.pretrained import default_model_source
 
 FAST = os.environ.get("SAE_CORE_FAST") == "1"
 TASK = "ioi"
@@ -57,11 +57,11 @@ import pandas as pd
 from IPython.display import display
 
 import sae_core
-from sae_core.paper_numbers import HEADLINE_AUC, PAPER
-from sae_core.paper_tables import auc_vs_paper, seed_metrics
+from sae_core.paper.numbers import HEADLINE_AUC, PAPER
+from sae_core.paper.settings import paper_config
+from sae_core.paper.tables import auc_vs_paper, seed_metrics
 from sae_core.plots import plot_node_heatmap
 from sae_core.plots.circuit import plot_circuit_graph, plot_edge_heatmap, plot_roc_curves
-from sae_core.presets import paper_config
 from sae_core.tasks.ground_truth import TRUTHS
 
 pd.set_option("display.precision", 3)

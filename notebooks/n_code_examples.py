@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -30,7 +32,7 @@
 # **Protocol.** One SAE per seed, trained on the first 10 + 10 prompts (the paper's
 # default). Its codes are computed once on the held-out prompts; for every `k` the
 # node and edge scores are recounted on the first `k` held-out prompts of each set
-# (`sae_core.sweeps.recount`: no retraining), so every `k` uses the same SAEs and
+# (`sae_core.experiments.sweeps.recount`: no retraining), so every `k` uses the same SAEs and
 # larger `k` sees a superset of the prompts of smaller `k`.
 
 # %% tags=["parameters"]
@@ -52,9 +54,9 @@ import time
 import matplotlib.pyplot as plt
 
 import sae_core
-from sae_core.paper_numbers import HEADLINE_AUC
+from sae_core.experiments.sweeps import summarize, sweep_tasks
+from sae_core.paper.numbers import HEADLINE_AUC
 from sae_core.plots.sweeps import plot_sweep
-from sae_core.sweeps import summarize, sweep_tasks
 
 started = time.perf_counter()
 print("mode:", "FAST (tiny grid, few steps: numbers are a smoke test)" if FAST else "FULL")

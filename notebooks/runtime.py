@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -41,9 +43,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from sae_core.config import SAEConfig
-from sae_core.paper_numbers import RUNTIME_GPU_S
+from sae_core.experiments.model_size import STAGES, time_model_sizes
+from sae_core.paper.numbers import RUNTIME_GPU_S
 from sae_core.plots.runtime import plot_runtime
-from sae_core.runtime import STAGES, time_model_sizes
 
 # %% [markdown]
 # ## Time every stage

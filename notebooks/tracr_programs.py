@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -27,7 +29,7 @@
 # This notebook (1) scores every tracr task against that exact truth, node and edge
 # AUC over seeds for each pooling, and (2) measures why the method fails: per-head
 # counts of positive-only codes (the node score) for truth heads, compiled heads of
-# other programs and random distractor heads (`sae_core.sweeps.head_code_table`).
+# other programs and random distractor heads (`sae_core.experiments.sweeps.head_code_table`).
 
 # %% tags=["parameters"]
 import os
@@ -48,15 +50,15 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import sae_core
-from sae_core.plots import plot_auc_summary
-from sae_core.plots.sweeps import plot_head_codes
-from sae_core.sweeps import (
+from sae_core.experiments.sweeps import (
     head_code_table,
     role_auc_breakdown,
     summarize,
     summarize_head_codes,
     sweep_tasks,
 )
+from sae_core.plots import plot_auc_summary
+from sae_core.plots.sweeps import plot_head_codes
 
 started = time.perf_counter()
 print("mode:", "FAST (one task, few steps: numbers are a smoke test)" if FAST else "FULL")

@@ -48,8 +48,8 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 def cmd_discover(args: argparse.Namespace) -> int:
     from sae_core.discover import discover_seeds
-    from sae_core.io import write_json_atomic
     from sae_core.metrics import evaluate
+    from sae_core.records import write_json_atomic
     from sae_core.tasks import load_task
 
     options = {}
@@ -77,9 +77,9 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from sae_core.io import write_json_atomic
+    from sae_core.experiments.demo import format_table, run_tasks
     from sae_core.plots import plot_auc_summary
-    from sae_core.report import format_table, run_tasks
+    from sae_core.records import write_json_atomic
 
     start = time.perf_counter()
     seeds = tuple(range(args.seeds))
@@ -101,7 +101,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
-    from sae_core.figures import FigureContext, available_figures, regenerate
+    from sae_core.figure_builders import FigureContext, available_figures, regenerate
 
     if args.list:
         for name, description in available_figures().items():
@@ -124,7 +124,13 @@ def cmd_figures(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sae_core.compare import compare, method_configs, to_markdown, write_csv, write_json
+    from sae_core.experiments.compare import (
+        compare,
+        method_configs,
+        to_markdown,
+        write_csv,
+        write_json,
+    )
 
     start = time.perf_counter()
     seeds = tuple(range(args.seeds))
@@ -200,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "or the compare_methods notebook with the same settings), keep new ones")
     p.set_defaults(func=cmd_figures)
 
-    from sae_core.baselines import DEFAULT_METHODS
+    from sae_core.methods import DEFAULT_METHODS
 
     p = sub.add_parser("compare", help="every method on the same tasks: one table")
     p.add_argument("tasks", nargs="+", metavar="TASK")
@@ -211,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-examples", type=int, help="prompts per set when building tasks")
     p.add_argument("--set", action="append", default=[], metavar="METHOD.FIELD=VALUE",
                    help="change one setting of one method's config, e.g. acdc.taus=1e-3 "
-                   "(repeatable; sae_core/baselines/config.py lists the settings)")
+                   "(repeatable; sae_core/methods/config.py lists the settings)")
     p.add_argument("--json", help="write the rows as JSON here (atomically)")
     p.add_argument("--csv", help="write the rows as CSV here")
     p.add_argument("--cache", metavar="DIR",

@@ -1,6 +1,6 @@
 """Configuration of the SAE method: one frozen dataclass, the paper's defaults.
 
-The paper's per-task settings live in :mod:`sae_core.presets`; this module holds
+The paper's per-task settings live in :mod:`sae_core.paper.settings`; this module holds
 only the defaults and their validation.
 """
 
@@ -34,7 +34,7 @@ class SAEConfig:
     batch_size: prompts per forward pass when caching head outputs.
     discretiser: how head vectors become codes: "sae" (the paper: argmax feature of an
         SAE with ``n_features`` features) or "kmeans" (nearest of ``n_features`` k-means
-        centroids, :mod:`sae_core.discretise`; a cheaper alternative, not the paper's).
+        centroids, :mod:`sae_core.discretisers.kmeans`; a cheaper alternative, not the paper's).
     stop_when_codes_stable: stop each seed's SAE training once its argmax codes on the
         training rows, checked every ``code_check_every`` steps, have not changed for
         ``code_patience`` checks in a row (``steps`` is then a maximum). Off: the paper.

@@ -3,7 +3,7 @@
 ``discover(task, config, seed)`` runs one seed; ``discover_seeds`` caches once and
 trains every seed's SAE in one batched run (same numbers as one by one).
 ``SAEConfig(discretiser="kmeans")`` swaps the SAE for k-means codes
-(:mod:`sae_core.discretise`); everything after the codes is unchanged.
+(:mod:`sae_core.discretisers.kmeans`); everything after the codes is unchanged.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from sae_core import cache, discretise, sae, scores
+from sae_core import hooks, scores
 from sae_core.config import SAEConfig
+from sae_core.discretisers import kmeans, sae
 from sae_core.types import Discovery, Task
 from sae_core.version import __version__
 
@@ -39,8 +40,8 @@ def cache_task(task: Task, config: SAEConfig, progress: bool = False) -> HeadAct
     """Run the model on both prompt sets and pool every head's output."""
     start = time.perf_counter()
     kwargs = dict(pooling=config.pooling, batch_size=config.batch_size, progress=progress)
-    pos = cache.head_outputs(task.model, task.positive, **kwargs)
-    neg = cache.head_outputs(task.model, task.negative, **kwargs)
+    pos = hooks.head_outputs(task.model, task.positive, **kwargs)
+    neg = hooks.head_outputs(task.model, task.negative, **kwargs)
     per_pos = task.positive.shape[1] if config.pooling == "positions" else 1
     per_neg = task.negative.shape[1] if config.pooling == "positions" else 1
     return HeadActivations(pos, neg, per_pos, per_neg, time.perf_counter() - start)
@@ -75,20 +76,20 @@ def _split_rows(acts: HeadActivations, config: SAEConfig) -> tuple[torch.Tensor,
     )
 
 
-def _codes(fitted: sae.SAEParams | discretise.KMeansResult, acts_RHD: torch.Tensor) -> np.ndarray:
+def _codes(fitted: sae.SAEParams | kmeans.KMeansResult, acts_RHD: torch.Tensor) -> np.ndarray:
     """Codes [S, R, H] of every head vector: argmax SAE feature, or nearest centroid."""
     n_rows, n_heads, _ = acts_RHD.shape
-    code_fn = discretise.codes if isinstance(fitted, discretise.KMeansResult) else sae.codes
+    code_fn = kmeans.codes if isinstance(fitted, kmeans.KMeansResult) else sae.codes
     codes_SX = code_fn(fitted, acts_RHD.flatten(0, 1))
     return codes_SX.reshape(codes_SX.shape[0], n_rows, n_heads)
 
 
 def _fit(
     x_RD: torch.Tensor, config: SAEConfig, seeds: tuple[int, ...], progress: bool
-) -> tuple[sae.SAEParams | discretise.KMeansResult, float, np.ndarray, np.ndarray | None]:
+) -> tuple[sae.SAEParams | kmeans.KMeansResult, float, np.ndarray, np.ndarray | None]:
     """Fit the configured discretiser: (model, seconds, steps or iterations [S], losses)."""
     if config.discretiser == "kmeans":
-        fitted = discretise.kmeans(
+        fitted = kmeans.kmeans(
             x_RD, n_clusters=config.n_features, seeds=seeds, device=config.device
         )
         return fitted, fitted.seconds, fitted.n_iters_S, None

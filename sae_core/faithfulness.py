@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from sae_core.cache import hook_name
+from sae_core.hooks import hook_name
 from sae_core.types import HeadId, Task, head_from_index
 
 if TYPE_CHECKING:  # pragma: no cover

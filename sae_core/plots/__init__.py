@@ -67,7 +67,7 @@ def plot_auc_summary(
     """AUC per task, one bar per pooling, one panel per metric, mean +- sd over seeds.
 
     ``rows``: dicts with task, pooling, model_source, <metric>_mean and <metric>_sd
-    (as made by ``sae_core.report.run_tasks``).
+    (as made by ``sae_core.experiments.demo.run_tasks``).
     """
     tasks = list(dict.fromkeys(r["task"] for r in rows))
     poolings = list(dict.fromkeys(r["pooling"] for r in rows))

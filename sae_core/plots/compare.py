@@ -1,4 +1,4 @@
-"""Plots of a method comparison (the DataFrame of :func:`sae_core.compare.compare`).
+"""Plots of a method comparison (the DataFrame of :func:`sae_core.experiments.compare.compare`).
 
 Pure functions: DataFrame in, matplotlib Figure out. Rows from random-weight
 stand-ins are named so in the title.

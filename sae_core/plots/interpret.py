@@ -1,7 +1,8 @@
 """Pure plots of faithfulness tables and of what codes say: data in, Figure out.
 
-Inputs are the DataFrames of :mod:`sae_core.faithfulness_report` and
-:mod:`sae_core.interpret` (their ``task`` column is already labelled for random-weight
+Inputs are the DataFrames of :mod:`sae_core.experiments.faithfulness_report` and
+:mod:`sae_core.analysis.code_interpretability` (their ``task`` column is already labelled
+for random-weight
 stand-ins) or a :class:`~sae_core.types.Discovery`. Titles say "random-weight stand-in"
 whenever a number comes from one.
 """
@@ -30,7 +31,8 @@ def _stand_in_suffix(frame: pd.DataFrame) -> str:
 def plot_faithfulness(tables: pd.DataFrame | Sequence[pd.DataFrame]) -> Figure:
     """Logit difference per condition, one panel per faithfulness table.
 
-    ``tables``: from :func:`sae_core.faithfulness_report.faithfulness_table`. Bars: ours,
+    ``tables``: from
+    :func:`sae_core.experiments.faithfulness_report.faithfulness_table`. Bars: ours,
     error bars = sd (over SAE seeds; over random circuits for the random row). Black
     diamonds: the paper's numbers where the table has them (a paper-model row made with a
     stand-in compares nothing: its title says so).
@@ -66,7 +68,7 @@ def plot_faithfulness_by_size(by_size: pd.DataFrame, ax=None) -> Figure:
     """Logit difference of the SAE's top-k heads (mean +- sd over seeds) and of random
     k-head circuits, against k; clean and ground-truth levels as lines.
 
-    ``by_size``: from :func:`sae_core.faithfulness_report.faithfulness_by_size`.
+    ``by_size``: from :func:`sae_core.experiments.faithfulness_report.faithfulness_by_size`.
     """
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(5, 3.6))
     grouped = by_size.groupby("size")
@@ -94,7 +96,7 @@ def plot_across_models(table: pd.DataFrame) -> Figure:
     """Per task: clean model, SAE circuit (sd over seeds), random circuits of its size
     (sd over circuits) and, where there is one, the ground-truth circuit.
 
-    ``table``: from :func:`sae_core.faithfulness_report.faithfulness_across_tasks`.
+    ``table``: from :func:`sae_core.experiments.faithfulness_report.faithfulness_across_tasks`.
     Stand-in tasks are labelled on their tick and in the title.
     """
     fig, ax = plt.subplots(figsize=(max(6, 1.9 * len(table)), 3.8))
@@ -138,9 +140,10 @@ def plot_code_split(
 
     One panel per head; bars are codes (positive-only first, then shared, then
     negative-only; at most ``max_codes``), coloured by kind. ``tables``: precomputed
-    :func:`sae_core.interpret.code_table` results by head (computed when absent).
+    :func:`sae_core.analysis.code_interpretability.code_table` results by head
+    (computed when absent).
     """
-    from sae_core.interpret import code_table
+    from sae_core.analysis.code_interpretability import code_table
 
     heads = list(heads)
     n_cols = min(len(heads), 4)
@@ -175,7 +178,8 @@ def plot_code_stats(stats: pd.DataFrame, discovery: Discovery, axes=None) -> Fig
 
     Three panels: normalised mutual information, chance-adjusted mutual information and
     held-out accuracy (0.5 = chance), each against the node score; ground-truth heads
-    (``in_truth``) in green. ``stats``: from :func:`sae_core.interpret.code_label_stats`.
+    (``in_truth``) in green. ``stats``: from
+    :func:`sae_core.analysis.code_interpretability.code_label_stats`.
     """
     columns = ("normalized_mi", "adjusted_mi", "held_out_accuracy")
     if axes is None:

@@ -6,8 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from sae_core.paper_numbers import RUNTIME_GPU_S
-from sae_core.runtime import STAGES, RuntimeResult
+from sae_core.experiments.model_size import STAGES, RuntimeResult
+from sae_core.paper.numbers import RUNTIME_GPU_S
 
 _STAGE_COLOURS = {
     "load": "#cccccc",

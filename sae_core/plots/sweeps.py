@@ -1,4 +1,7 @@
-"""Pure plots of ablation sweeps (tables from :mod:`sae_core.sweeps`): table in, Figure out."""
+"""Pure plots of ablation sweeps (tables from :mod:`sae_core.experiments.sweeps`).
+
+Table in, Figure out.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ def plot_sweep(
 ) -> Figure:
     """Metric vs ``x``, one line per task (mean over seeds) with a +- sd band.
 
-    ``df``: one row per setting x seed (:func:`sae_core.sweeps.sweep`), with columns
+    ``df``: one row per setting x seed (:func:`sae_core.experiments.sweeps.sweep`), with columns
     ``x``, label (or task), seed and each metric. One panel per metric. ``mark``: an x
     value to mark with a dotted line (e.g. the paper's default setting). The title
     says when any task is a random-weight stand-in; their lines are dashed.
@@ -158,10 +161,10 @@ def plot_head_codes(
 ) -> Figure:
     """Per-head ``value`` by head role, one panel per task (and pooling when several).
 
-    ``table``: :func:`sae_core.sweeps.head_code_table` rows. Each dot is one head
+    ``table``: :func:`sae_core.experiments.sweeps.head_code_table` rows. Each dot is one head
     (mean over seeds), the bar the role's mean.
     """
-    from sae_core.sweeps import ROLES
+    from sae_core.experiments.sweeps import ROLES
 
     roles = list(roles or [r for r in ROLES if r in set(table["role"])])
     label_col = _label_col(table)

@@ -40,10 +40,10 @@ from collections.abc import Iterator
 
 import torch
 
+from sae_core.models.tokenizers import PromptPair
 from sae_core.tasks.ground_truth import TRUTHS
 from sae_core.tasks.paired import load_paired_task
 from sae_core.tasks.registry import register_task
-from sae_core.tokenizers import PromptPair
 from sae_core.types import Task
 
 TASK_NAME = "docstring"

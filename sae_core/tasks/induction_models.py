@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from sae_core.models import load_model
+from sae_core.models.pretrained import load_model
 from sae_core.tasks.registry import register_task
 from sae_core.types import Task
 

@@ -1,8 +1,8 @@
 """Induction in a trained 2-layer attention-only transformer, shipped with the package.
 
 The model is small enough to train on a CPU in well under a minute
-(``python -m sae_core.tasks.train_induction_toy``); the weights it writes ship as
-``sae_core/tasks/data/induction_toy_2l.safetensors``. Its mechanism is the
+(``python -m sae_core.models.train_induction_toy``); the weights it writes ship as
+``sae_core/models/data/induction_toy_2l.safetensors``. Its mechanism is the
 classic two-head induction circuit: a previous-token head in layer 0 writes
 "the token before me was A" into each position, and an induction head in layer 1
 keys on that to attend from the second ``A`` to the token after the first ``A``
@@ -33,8 +33,8 @@ from sae_core.types import GroundTruth, HeadId, Task
 TASK_NAME = "induction-toy"
 WEIGHTS_FILE = "induction_toy_2l.safetensors"
 REGENERATE_COMMAND = (
-    "python -m sae_core.tasks.train_induction_toy "
-    f"--out sae_core/tasks/data/{WEIGHTS_FILE} --seed 0"
+    "python -m sae_core.models.train_induction_toy "
+    f"--out sae_core/models/data/{WEIGHTS_FILE} --seed 0"
 )
 
 # The architecture. Shortformer positions (added to the query and key inputs only,
@@ -75,7 +75,7 @@ def new_model(seed: int = 0) -> HookedTransformer:
 
 def weights_path() -> Path:
     """Where the shipped weights live inside the installed package."""
-    resource = resources.files("sae_core.tasks") / "data" / WEIGHTS_FILE
+    resource = resources.files("sae_core.models") / "data" / WEIGHTS_FILE
     return Path(str(resource))
 
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
+from sae_core.models.tokenizers import PromptPair
 from sae_core.tasks.ground_truth import TRUTHS
 from sae_core.tasks.paired import load_paired_task
 from sae_core.tasks.registry import register_task
-from sae_core.tokenizers import PromptPair
 from sae_core.types import Task
 
 TASK_NAME = "ioi"

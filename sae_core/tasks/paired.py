@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sae_core.models import load_model
+from sae_core.models.pretrained import load_model
+from sae_core.models.tokenizers import (
+    PromptPair,
+    TextEncoder,
+    TokenizedPairs,
+    encoder_for,
+    tokenize_pairs,
+)
 from sae_core.tasks.ground_truth import TRUTHS
-from sae_core.tokenizers import PromptPair, TextEncoder, TokenizedPairs, encoder_for, tokenize_pairs
 from sae_core.types import Task
 
 

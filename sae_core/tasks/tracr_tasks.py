@@ -22,15 +22,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sae_core.tasks.registry import register_task
-from sae_core.tasks.stacking import RANDOM_OWNER, StackedModel, stack_programs
-from sae_core.tasks.tracr_compile import (
+from sae_core.models.stacking import RANDOM_OWNER, StackedModel, stack_programs
+from sae_core.models.tracr_compile import (
     DEFAULT_MAX_SEQ_LEN,
     DEFAULT_VOCAB,
     compile_program,
     encode_inputs,
     to_hooked_transformer,
 )
+from sae_core.tasks.registry import register_task
 from sae_core.types import Task
 
 PairSampler = Callable[
@@ -149,7 +149,7 @@ NEGATIVES_KEEP_OUTPUT = frozenset({"sort", "sort_freq"})
 circuit" with "does not" for the SAE method, but as a patching corruption it changes
 nothing (patching it in leaves the output as it was), so the patching baselines resample
 positives instead (``Task.metadata["negatives_keep_output"]``,
-:func:`sae_core.baselines.common.prompt_pairs`). Tested against the compiled models."""
+:func:`sae_core.methods.common.prompt_pairs`). Tested against the compiled models."""
 
 SAMPLERS: dict[str, PairSampler] = {
     "reverse": _pairs_reverse,
@@ -210,7 +210,7 @@ def build_tracr_task(
     pos_values, neg_values = SAMPLERS[target](rng, n_examples, tuple(vocab), max_seq_len)
     truth = stacked.ground_truth(
         source=f"tracr-compiled: heads of program {target!r}; edges by W_O -> (MLP ->) "
-        "W_Q/W_K/W_V support (sae_core.tasks.stacking.head_edges)"
+        "W_Q/W_K/W_V support (sae_core.models.stacking.head_edges)"
     )
     description = (
         f"tracr program {target!r}: {PROGRAM_DESCRIPTIONS[target]}. "

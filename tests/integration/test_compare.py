@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import torch
 
-from sae_core.baselines.config import ACDCConfig, HISPConfig, SAEMethodConfig
 from sae_core.cli import main
-from sae_core.compare import (
+from sae_core.config import SAEConfig
+from sae_core.experiments.compare import (
     METRICS,
     compare,
     method_configs,
@@ -21,7 +21,7 @@ from sae_core.compare import (
     write_json,
     write_markdown,
 )
-from sae_core.config import SAEConfig
+from sae_core.methods.config import ACDCConfig, HISPConfig, SAEMethodConfig
 from sae_core.plots.compare import plot_auc_by_method, plot_auc_vs_time
 from sae_core.types import GroundTruth, HeadScores, Task
 from tests.conftest import tiny_model
@@ -134,7 +134,7 @@ def test_cache_keeps_rows_and_reuses_them(tmp_path, monkeypatch):
     first = compare(["induction-toy"], **kwargs)
     assert not first["cached"].any() and len(list(tmp_path.glob("*.json"))) == 2
 
-    import sae_core.compare as compare_module
+    import sae_core.experiments.compare as compare_module
 
     def no_task(*args, **kwargs):
         raise AssertionError("a cached row must not rebuild its task")

@@ -14,7 +14,7 @@ from sae_core.faithfulness import (
     logit_difference,
     random_circuits,
 )
-from sae_core.tokenizers import gpt2_bpe_path
+from sae_core.models.tokenizers import gpt2_bpe_path
 from sae_core.types import GroundTruth, HeadId, Task
 
 ALL_HEADS = [(layer, head) for layer in range(2) for head in range(3)]

@@ -1,0 +1,4 @@
+"""Experiments over the core.
+
+Method comparison, ablation sweeps, model-size timing, faithfulness reports, the demo.
+"""

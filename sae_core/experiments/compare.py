@@ -1,0 +1,297 @@
+"""Every method on the same tasks, one table: ``compare(task_names, methods, seeds)``.
+
+One row per task x method. Metrics come from
+:func:`sae_core.metrics.evaluate_head_scores` and are the mean and sample sd over seeds
+for stochastic methods (``sae``, ``subnetwork-probing``); deterministic methods run
+once (``n_seeds`` = 1, sd NaN). ``seconds`` is the method's own wall time per run
+(building the task is not counted; for the SAE the shared cache and batched training
+are split evenly between its seeds). Paper tasks (ioi, greater-than, docstring) use
+pretrained weights from the local cache when present, random-weight stand-ins
+otherwise; ``label`` marks stand-ins "(random-weight stand-in)".
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import hashlib
+import json
+import math
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from sae_core.methods import DEFAULT_METHODS, method_spec
+from sae_core.metrics import evaluate_head_scores, mean_sd
+from sae_core.records import read_json, write_json_atomic
+from sae_core.tasks import PAPER_TASKS, load_task
+from sae_core.types import HeadScores, Task
+from sae_core.version import __version__
+
+LARGE_TASK_ACDC = {"taus": (1e-3,), "separate_qkv": False, "n_prompts": 16}
+"""ACDC settings on ``tracr-scalable`` (12 x 12 heads) in the full comparison. ACDC's
+default there is 3 taus x 32,491 q/k/v edges, one forward pass of 64 prompts each
+(hours on a 2-core CPU); with one tau over per-head inputs (11,611 edges) on 16 prompts
+it takes ~4 min. Its cost there is thus a LOWER bound on the default's. Pass
+``configs={"acdc": ACDCConfig(**LARGE_TASK_ACDC)}`` (or ``sae-core compare
+--set acdc.taus=1e-3 --set acdc.separate_qkv=false --set acdc.n_prompts=16``)."""
+
+METRICS = ("node_auc", "edge_auc", "precision", "recall", "f1", "tpr_tnr_harmonic_mean")
+"""Metrics of every row, each as ``{metric}_mean`` and ``{metric}_sd``."""
+
+TABLE_COLUMNS = (
+    "label", "method", "n_seeds", "node_auc", "edge_auc", "precision", "recall",
+    "tpr_tnr_harmonic_mean", "n_selected", "seconds",
+)
+
+
+def _parse_value(text: str) -> Any:
+    """A command-line value: a Python literal (1e-3, (1e-3, 1e-2), False), true/false, or
+    the text itself."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def method_configs(settings: Sequence[str]) -> dict[str, Any]:
+    """Method configs from ``METHOD.FIELD=VALUE`` settings (``sae-core compare --set``).
+
+    Each method's config starts from its documented defaults; e.g.
+    ``["acdc.taus=1e-3", "acdc.separate_qkv=false", "acdc.n_prompts=16"]`` ->
+    ``{"acdc": ACDCConfig(taus=(0.001,), separate_qkv=False, n_prompts=16)}``.
+    A scalar given for a tuple field becomes a one-element tuple. Errors name the
+    method's fields.
+    """
+    fields_by_method: dict[str, dict[str, Any]] = {}
+    for setting in settings:
+        key, sep, value = setting.partition("=")
+        method, dot, field_name = key.strip().partition(".")
+        if not sep or not dot or not method or not field_name:
+            raise ValueError(
+                f"setting {setting!r} is not METHOD.FIELD=VALUE (e.g. acdc.taus=1e-3)"
+            )
+        fields_by_method.setdefault(method, {})[field_name] = _parse_value(value)
+    configs = {}
+    for method, values in fields_by_method.items():
+        spec = method_spec(method)
+        known = {f.name: f for f in dataclasses.fields(spec.config_cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(
+                f"method {method!r} has no setting(s) {unknown}; its settings: "
+                f"{', '.join(known)}"
+            )
+        for name, value in values.items():
+            if str(known[name].type).startswith("tuple") and not isinstance(value, tuple):
+                values[name] = (value,)
+        configs[method] = spec.default_config(**values)
+    return configs
+
+
+def load_compare_task(name: str, task_options: Mapping[str, Any] | None = None) -> Task:
+    """Build ``name``; a paper task falls back to its random-weight stand-in when its
+    pretrained weights are not in the local cache (the label says so)."""
+    options = dict(task_options or {})
+    if name in PAPER_TASKS and "model_source" not in options:
+        try:
+            return load_task(name, model_source="pretrained", **options)
+        except FileNotFoundError:
+            return load_task(name, model_source="random", **options)
+    return load_task(name, **options)
+
+
+def summarize(
+    task: Task, method: str, runs: Sequence[HeadScores], cpu_seconds: float = math.nan
+) -> dict[str, Any]:
+    """One table row from one method's runs on one task (``cpu_seconds``: per run)."""
+    evals = [evaluate_head_scores(r, task.ground_truth) for r in runs]
+    row: dict[str, Any] = {
+        "task": task.name,
+        "label": task.label,
+        "method": method,
+        "model_source": task.model_source,
+        "n_layers": task.n_layers,
+        "n_heads": task.n_heads,
+        "n_seeds": len(runs),
+        "stochastic": method_spec(method).stochastic,
+    }
+    for metric in METRICS:
+        row[f"{metric}_mean"], row[f"{metric}_sd"] = mean_sd([e[metric] for e in evals])
+    row["n_selected"] = float(np.mean([e["n_selected"] for e in evals]))
+    row["n_truth"] = evals[0]["n_truth"]
+    row["seconds"], row["seconds_sd"] = mean_sd([r.seconds for r in runs])
+    row["cpu_seconds"] = cpu_seconds
+    row["torch_threads"] = torch.get_num_threads()
+    row["config"] = runs[0].config
+    row["selection"] = runs[0].extra.get("selection", "")
+    row["node_from_edges"] = runs[0].extra.get("node_from_edges", "")
+    row["seeds"] = [r.seed for r in runs]
+    return row
+
+
+_FLOAT_KEYS = ("seconds", "seconds_sd", "cpu_seconds",
+               *(f"{m}_{s}" for m in METRICS for s in ("mean", "sd")))
+
+
+def row_key(
+    task_name: str, task_options: Mapping[str, Any] | None, method: str, config: Any,
+    seeds: Sequence[int],
+) -> str:
+    """What a row of :func:`compare` depends on, hashed: task, its options, method, the
+    method's full config (defaults filled in), seeds and the package version."""
+    text = json.dumps(
+        {"task": task_name, "options": dict(task_options or {}), "method": method,
+         "config": repr(config), "seeds": [int(s) for s in seeds], "version": __version__},
+        sort_keys=True, default=repr,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _read_cached_row(path: Path) -> dict[str, Any]:
+    row = read_json(path)["row"]
+    for key in _FLOAT_KEYS:  # JSON stores NaN as null
+        if row.get(key) is None:
+            row[key] = math.nan
+    return row
+
+
+def compare(
+    task_names: Sequence[str],
+    methods: Sequence[str] = DEFAULT_METHODS,
+    seeds: Sequence[int] = (0, 1, 2, 3, 4),
+    task_options: Mapping[str, Any] | None = None,
+    progress: bool = True,
+    configs: Mapping[str, Any] | None = None,
+    cache_dir: str | Path | None = None,
+) -> pd.DataFrame:
+    """Run every method on every task; one row per (task, method).
+
+    ``seeds``: seeds of stochastic methods (deterministic ones run once).
+    ``task_options``: passed to every task's builder (e.g. ``{"n_examples": 100}``).
+    ``configs``: method name -> config (default: each method's documented defaults).
+    Columns: task, label, method, model_source, n_layers, n_heads, n_seeds, stochastic,
+    ``{metric}_mean``/``{metric}_sd`` for :data:`METRICS`, n_selected (mean), n_truth,
+    seconds (mean wall seconds per run) and seconds_sd, cpu_seconds (process CPU time per
+    run, all threads: less sensitive than wall time to other jobs on a shared machine),
+    torch_threads (CPU threads torch had: wall seconds depend on it),
+    config, selection, node_from_edges, seeds, cached (True where the row was read from
+    ``cache_dir``), measured (date the row was computed).
+
+    ``cache_dir``: keep each finished row there as JSON (atomically), keyed by
+    :func:`row_key`, and read it back instead of recomputing: a long comparison that
+    stops part-way resumes, and a figure reuses the rows a notebook computed. The key
+    does not see code changes within a version: empty the folder after editing a method.
+    """
+    configs = dict(configs or {})
+    specs = {m: method_spec(m) for m in methods}  # unknown names fail before any work
+    unknown = set(configs) - set(specs)
+    if unknown:
+        raise KeyError(f"configs given for methods not compared: {sorted(unknown)}")
+    rows = []
+    jobs = [(t, m) for t in task_names for m in methods]
+    bar = tqdm(jobs, desc="tasks x methods", disable=not progress)
+    task: Task | None = None
+    for name, method in bar:
+        bar.set_postfix_str(f"{name} / {method}")
+        config = configs.get(method)
+        config = specs[method].config_cls() if config is None else config
+        cached = None
+        if cache_dir is not None:
+            key = row_key(name, task_options, method, config,
+                          seeds if specs[method].stochastic else ())
+            cached = Path(cache_dir) / f"{name}.{method}.{key}.json"
+            if cached.exists():
+                rows.append({**_read_cached_row(cached), "cached": True})
+                continue
+        if task is None or task.name != name:
+            task = load_compare_task(name, task_options)
+            if task.ground_truth is None:
+                raise ValueError(f"task {name!r} has no ground truth to compare against")
+        cpu0 = time.process_time()
+        runs = specs[method].run_many(task, seeds, config)
+        cpu_s = (time.process_time() - cpu0) / len(runs)
+        row = {**summarize(task, method, runs, cpu_s),
+               "measured": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        if cached is not None:
+            write_json_atomic(cached, {"version": __version__, "row": row})
+        rows.append({**row, "cached": False})
+    return pd.DataFrame(rows)
+
+
+def _cell(mean: float, sd: float) -> str:
+    if mean is None or math.isnan(mean):
+        return "n/a"
+    return f"{mean:.3f}" if sd is None or math.isnan(sd) else f"{mean:.3f} ± {sd:.3f}"
+
+
+def table(df: pd.DataFrame) -> pd.DataFrame:
+    """The printable table: metrics as "mean ± sd" strings, seconds per run."""
+    out = pd.DataFrame({"task": df["label"], "method": df["method"],
+                        "seeds": df["n_seeds"]})
+    for metric in ("node_auc", "edge_auc", "precision", "recall", "tpr_tnr_harmonic_mean"):
+        out[metric] = [_cell(m, s) for m, s in zip(df[f"{metric}_mean"], df[f"{metric}_sd"],
+                                                   strict=True)]
+    out["heads selected"] = [f"{n:.1f}" for n in df["n_selected"]]
+    out["seconds"] = [f"{s:.2f}" for s in df["seconds"]]
+    if "cpu_seconds" in df:
+        out["cpu seconds"] = [f"{s:.2f}" for s in df["cpu_seconds"]]
+    return out
+
+
+def to_markdown(df: pd.DataFrame) -> str:
+    """The comparison as a markdown table (``DataFrame.to_markdown``)."""
+    return table(df).to_markdown(index=False)
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Every column (configs as JSON-ish text) to CSV."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False)
+    return path
+
+
+def write_markdown(df: pd.DataFrame, path: str | Path, title: str = "") -> Path:
+    """The markdown table, with an optional title line."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = (f"{title}\n\n" if title else "") + to_markdown(df) + "\n"
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+    return path
+
+
+def write_json(df: pd.DataFrame, path: str | Path, **extra: Any) -> Path:
+    """Rows plus version and date as JSON, atomically (``sae_core.records.write_json_atomic``)."""
+    payload = {
+        "version": __version__,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **extra,
+        "rows": df.to_dict(orient="records"),
+    }
+    return write_json_atomic(path, payload)
+
+
+def paper_table() -> pd.DataFrame:
+    """The paper's node AUCs per task and method (:mod:`sae_core.paper.numbers`), in the
+    method names used here, to print beside ours. Baselines are read off a figure."""
+    from sae_core.paper.numbers import HEADLINE_AUC
+
+    rows = []
+    for task, numbers in HEADLINE_AUC.items():
+        mean, sd = numbers["sae_node"]
+        rows.append({"task": task, "method": "sae", "node_auc": f"{mean:.3f} ± {sd:.3f}"})
+        for method in ("acdc", "hisp", "subnetwork-probing"):
+            rows.append({"task": task, "method": method, "node_auc": f"{numbers[method]:.2f}"})
+    return pd.DataFrame(rows).pivot(index="task", columns="method", values="node_auc")

@@ -1,0 +1,1 @@
+"""The paper: its per-task settings, its reported numbers, its tables."""
