@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from sae_core.hooks import hook_name
-from sae_core.types import HeadId, Task, head_from_index
+from sae_core.hooks import logits_with_z_replaced, mean_z_by_layer
+from sae_core.types import STAND_IN_LABEL, HeadId, Task, head_from_index
 
 if TYPE_CHECKING:  # pragma: no cover
     from transformer_lens import HookedTransformer
@@ -67,7 +67,7 @@ class FaithfulnessResult:
             f"{self.circuit:.2f}, truth {truth}, random {self.random_mean:.2f} "
             f"+- {self.random_sd:.2f} (n={self.n_random})"
         )
-        return text + " [random-weight stand-in]" if self.is_stand_in else text
+        return text + f" [{STAND_IN_LABEL}]" if self.is_stand_in else text
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready record, with ``label``."""
@@ -97,30 +97,6 @@ def _device(model: HookedTransformer) -> torch.device:
 
 
 @torch.no_grad()
-def head_means(
-    model: HookedTransformer, tokens_NT: torch.Tensor, *, batch_size: int = BATCH_SIZE
-) -> dict[int, torch.Tensor]:
-    """Per-layer mean of ``hook_z`` over prompts: layer -> float [T, n_heads, d_head]."""
-    if tokens_NT.ndim != 2 or tokens_NT.shape[0] == 0:
-        raise ValueError(f"tokens have shape {tuple(tokens_NT.shape)}; expected [N >= 1, T]")
-    n_layers = model.cfg.n_layers
-    sums: dict[int, torch.Tensor] = {}
-
-    def accumulate(z_BTnh: torch.Tensor, hook) -> None:
-        layer = int(hook.name.split(".")[1])
-        batch_sum_Tnh = z_BTnh.double().sum(dim=0)
-        sums[layer] = sums[layer] + batch_sum_Tnh if layer in sums else batch_sum_Tnh
-
-    hooks = [(hook_name(layer, "z"), accumulate) for layer in range(n_layers)]
-    device = _device(model)
-    for start in range(0, tokens_NT.shape[0], batch_size):
-        batch_BT = tokens_NT[start : start + batch_size].to(device)
-        model.run_with_hooks(batch_BT, fwd_hooks=hooks, stop_at_layer=n_layers)
-    n_prompts = tokens_NT.shape[0]
-    return {layer: (s / n_prompts).float() for layer, s in sums.items()}
-
-
-@torch.no_grad()
 def logit_difference(
     model: HookedTransformer,
     tokens_NT: torch.Tensor,
@@ -134,8 +110,8 @@ def logit_difference(
     """Mean over prompts of ``logit[answer] - logit[wrong]`` at the last position.
 
     Heads in ``ablate_heads`` ((layer, head) pairs) have their ``hook_z`` replaced, at every
-    position, by ``means[layer]`` (float [T, n_heads, d_head], see :func:`head_means`).
-    ``None`` or an empty iterable runs the clean model.
+    position, by ``means[layer]`` (float [T, n_heads, d_head], see
+    :func:`sae_core.hooks.mean_z_by_layer`). ``None`` or an empty iterable runs the clean model.
     """
     n_prompts = tokens_NT.shape[0]
     if tokens_NT.ndim != 2 or n_prompts == 0:
@@ -147,39 +123,19 @@ def logit_difference(
         )
     cfg = model.cfg
     ablate = _check_heads(ablate_heads or (), cfg.n_layers, cfg.n_heads)
+    if ablate and means is None:
+        raise ValueError(
+            "ablate_heads needs means: pass means=mean_z_by_layer(model, reference) "
+            "(from sae_core.hooks)"
+        )
     device = _device(model)
-    by_layer: dict[int, list[int]] = {}
-    for h in sorted(ablate):
-        by_layer.setdefault(h.layer, []).append(h.head)
-    hooks = []
-    if by_layer:
-        if means is None:
-            raise ValueError("ablate_heads needs means: pass means=head_means(model, reference)")
-        for layer, heads in by_layer.items():
-            expected = (tokens_NT.shape[1], cfg.n_heads, cfg.d_head)
-            if layer not in means or tuple(means[layer].shape) != expected:
-                got = tuple(means[layer].shape) if layer in means else None
-                raise ValueError(
-                    f"means[{layer}] has shape {got}; expected {expected}. The reference "
-                    "prompts must have the same token length as the evaluated ones"
-                )
-            mean_Tkh = means[layer][:, heads].to(device)
-            index = torch.tensor(heads, device=device)
-
-            def replace(z_BTnh: torch.Tensor, hook, index=index, mean_Tkh=mean_Tkh):
-                z_BTnh[:, :, index] = mean_Tkh.to(z_BTnh.dtype)
-                return z_BTnh
-
-            hooks.append((hook_name(layer, "z"), replace))
     total = 0.0
     for start in range(0, n_prompts, batch_size):
         batch_BT = tokens_NT[start : start + batch_size].to(device)
         # only the last position's logits are read: unembed that one, not all T
-        resid_BTD = model.run_with_hooks(batch_BT, fwd_hooks=hooks, stop_at_layer=cfg.n_layers)
-        resid_B1D = resid_BTD[:, -1:]
-        if getattr(model, "ln_final", None) is not None:
-            resid_B1D = model.ln_final(resid_B1D)
-        last_BV = model.unembed(resid_B1D)[:, 0].double()
+        last_BV = logits_with_z_replaced(
+            model, batch_BT, ablate, means or {}, last_position_only=True
+        ).double()
         answer_B = answer_N[start : start + batch_size].to(device).long()
         wrong_B = wrong_N[start : start + batch_size].to(device).long()
         diff_B = last_BV.gather(1, answer_B[:, None]) - last_BV.gather(1, wrong_B[:, None])
@@ -216,19 +172,17 @@ def faithfulness(
     ``task.positive``. ``heads`` may be empty: then every head is ablated. Also reports the
     ground-truth circuit and ``n_random`` random circuits of the same size (seed ``seed``).
     """
-    meta = task.metadata
-    if "answer_tokens" not in meta or "wrong_tokens" not in meta:
+    if task.answers is None:
         raise ValueError(
-            "faithfulness needs Task.metadata['answer_tokens'] and ['wrong_tokens'] "
-            "(LongTensor [N])"
+            f"faithfulness needs the task's answers; task {task.name!r} has none: build it "
+            "with Task(answers=Answers(correct=..., wrong=...)), LongTensor [N_pos] each"
         )
     if reference not in REFERENCES:
         raise ValueError(f"reference={reference!r}; use one of {REFERENCES}")
     if n_random < 0:
         raise ValueError(f"n_random={n_random}; use 0 or more")
     model, tokens_NT = task.model, task.positive
-    answer_N = torch.as_tensor(meta["answer_tokens"]).long()
-    wrong_N = torch.as_tensor(meta["wrong_tokens"]).long()
+    answer_N, wrong_N = task.answers.correct, task.answers.wrong
     n_layers, n_heads = task.n_layers, task.n_heads
     circuit = _check_heads(heads, n_layers, n_heads)
     all_heads = frozenset(HeadId(layer, h) for layer in range(n_layers) for h in range(n_heads))
@@ -238,7 +192,7 @@ def faithfulness(
             f"negative prompts have {reference_NT.shape[1]} tokens, positive "
             f"{tokens_NT.shape[1]}; per-position means need one length: use reference='positive'"
         )
-    means = head_means(model, reference_NT)
+    means = mean_z_by_layer(model, reference_NT)
 
     done: dict[frozenset[HeadId], float] = {}
 

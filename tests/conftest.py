@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 import torch
-from transformer_lens import HookedTransformer, HookedTransformerConfig
+
+from sae_core.models.pretrained import model_from_config
 
 
 def tiny_model(n_layers: int = 2, n_heads: int = 3, d_model: int = 16, seed: int = 0):
     """A random-weight HookedTransformer small enough for unit tests."""
-    cfg = HookedTransformerConfig(
+    return model_from_config(
         n_layers=n_layers,
         n_heads=n_heads,
         d_model=d_model,
@@ -22,7 +23,6 @@ def tiny_model(n_layers: int = 2, n_heads: int = 3, d_model: int = 16, seed: int
         seed=seed,
         device="cpu",
     )
-    return HookedTransformer(cfg)
 
 
 @pytest.fixture(scope="session")

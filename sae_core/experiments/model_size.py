@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
-import platform
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,9 +35,9 @@ from typing import Any
 import torch
 
 from sae_core.config import SAEConfig
+from sae_core.device import describe_device, resolve_device
 from sae_core.discover import discover_seeds
-from sae_core.discretisers.sae import resolve_device
-from sae_core.models.pretrained import architecture_config, load_model
+from sae_core.models.pretrained import architecture_config, load_model, model_from_config
 from sae_core.types import Task
 from sae_core.version import __version__
 
@@ -199,13 +198,6 @@ def model_memory_gib(name: str) -> float:
     return 1.25 * 4 * n_params / 2**30
 
 
-def device_description(device: torch.device) -> str:
-    """The device in words: the GPU's name, or the CPU with torch's thread count."""
-    if device.type == "cuda":
-        return f"cuda ({torch.cuda.get_device_name(device)})"
-    return f"cpu ({platform.machine()}, {torch.get_num_threads()} torch threads)"
-
-
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -267,16 +259,11 @@ def time_model(
 
 def warm_up(config: SAEConfig | None = None) -> None:
     """Run the whole pipeline once on a tiny random model (one-time costs paid here)."""
-    from transformer_lens import HookedTransformer, HookedTransformerConfig
-
     config = config or SAEConfig()
     device = resolve_device(config.device)
-    tiny = HookedTransformer(
-        HookedTransformerConfig(
-            n_layers=2, n_heads=4, d_model=32, d_head=8, d_mlp=64, d_vocab=50,
-            n_ctx=16, act_fn="gelu_new", normalization_type="LN", seed=0,
-            device=str(device),
-        )
+    tiny = model_from_config(
+        n_layers=2, n_heads=4, d_model=32, d_head=8, d_mlp=64, d_vocab=50,
+        n_ctx=16, act_fn="gelu_new", normalization_type="LN", seed=0, device=str(device),
     ).eval()
     task = synthetic_task(tiny, n_prompts=config.n_train + 2, prompt_length=4)
     discover_seeds(task, dataclasses.replace(config, steps=2), seeds=(0,))
@@ -332,7 +319,7 @@ def time_model_sizes(
         n_prompts=n_prompts,
         prompt_length=prompt_length,
         config=config,
-        device=device_description(device),
+        device=describe_device(device),
         seed=seed,
         load_1min=None if load_start is None else (load_start, load_end),
     )

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sae_core.tasks.induction_toy import BOS, MODEL_CONFIG, new_model
+from sae_core.models.induction_toy import BOS, MODEL_CONFIG, new_model
+from sae_core.records import atomic_path
 
 
 @dataclass(frozen=True)
@@ -161,9 +162,8 @@ def save(model, cfg: TrainConfig, record: dict, out: str | Path) -> Path:
         "model_config": json.dumps(MODEL_CONFIG, sort_keys=True),
         "torch": torch.__version__,
     }
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    save_file(params, str(tmp), metadata=metadata)
-    tmp.replace(out)
+    with atomic_path(out) as tmp:
+        save_file(params, str(tmp), metadata=metadata)
     return out
 
 

@@ -1,12 +1,10 @@
 """Induction in a trained 2-layer attention-only transformer, shipped with the package.
 
-The model is small enough to train on a CPU in well under a minute
-(``python -m sae_core.models.train_induction_toy``); the weights it writes ship as
-``sae_core/models/data/induction_toy_2l.safetensors``. Its mechanism is the
-classic two-head induction circuit: a previous-token head in layer 0 writes
-"the token before me was A" into each position, and an induction head in layer 1
-keys on that to attend from the second ``A`` to the token after the first ``A``
-and copy it.
+The model, its weights and its training live in :mod:`sae_core.models.induction_toy`.
+Its mechanism is the classic two-head induction circuit: a previous-token head in
+layer 0 writes "the token before me was A" into each position, and an induction head
+in layer 1 keys on that to attend from the second ``A`` to the token after the first
+``A`` and copy it.
 
 Positives are a random sequence of distinct tokens repeated once; the second copy
 is predictable only by induction. Negatives are sequences of the same length whose
@@ -19,102 +17,28 @@ hardcoded truth against it.
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
-from transformer_lens import HookedTransformer, HookedTransformerConfig
 
+from sae_core.hooks import (
+    cache_activations,
+    head_result,
+    hook_name,
+    logits_with_key_input_added,
+    logits_with_z_replaced,
+)
+from sae_core.models.induction_toy import BOS, MODEL_CONFIG, load_model, weights_metadata
 from sae_core.tasks.registry import register_task
-from sae_core.types import GroundTruth, HeadId, Task
+from sae_core.types import Answers, GroundTruth, HeadId, Task
+
+if TYPE_CHECKING:  # pragma: no cover
+    from transformer_lens import HookedTransformer
 
 TASK_NAME = "induction-toy"
-WEIGHTS_FILE = "induction_toy_2l.safetensors"
-REGENERATE_COMMAND = (
-    "python -m sae_core.models.train_induction_toy "
-    f"--out sae_core/models/data/{WEIGHTS_FILE} --seed 0"
-)
-
-# The architecture. Shortformer positions (added to the query and key inputs only,
-# never to the residual stream) let the layer-0 head find "the previous position"
-# without positions cluttering the values it copies; induction then trains in seconds.
-MODEL_CONFIG: dict[str, Any] = {
-    "n_layers": 2,
-    "n_heads": 4,
-    "d_model": 64,
-    "d_head": 16,
-    "d_vocab": 48,
-    "n_ctx": 40,
-    "attn_only": True,
-    "positional_embedding_type": "shortformer",
-    "normalization_type": None,
-    "act_fn": None,
-}
-
 SEQ_LEN = 16
 """Length of the random sequence a positive prompt repeats (prompts: 1 + 2 * SEQ_LEN tokens)."""
-
-BOS = 0
-"""Token 0 starts every sequence and occurs nowhere else. It gives heads a place to
-look when nothing matches, and keeps position 0 from posing as "the token after" the
-first token (without it the layer-0 head, attending to itself there, makes position 0
-a false induction match)."""
-
-
-def model_config(seed: int = 0) -> HookedTransformerConfig:
-    """The toy model's HookedTransformerConfig (CPU, float32); ``seed`` sets the init."""
-    return HookedTransformerConfig(**MODEL_CONFIG, seed=seed, device="cpu")
-
-
-def new_model(seed: int = 0) -> HookedTransformer:
-    """An untrained toy model, initialised from ``seed``."""
-    return HookedTransformer(model_config(seed))
-
-
-def weights_path() -> Path:
-    """Where the shipped weights live inside the installed package."""
-    resource = resources.files("sae_core.models") / "data" / WEIGHTS_FILE
-    return Path(str(resource))
-
-
-def _checked_path(path: str | Path | None) -> Path:
-    path = weights_path() if path is None else Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"no induction-toy weights at {path}; regenerate them from the repository root "
-            f"with `{REGENERATE_COMMAND}` (and install the package with its package data)"
-        )
-    return path
-
-
-def weights_metadata(path: str | Path | None = None) -> dict[str, str]:
-    """The training record stored in the weights file (seed, steps, final losses, ...)."""
-    from safetensors import safe_open
-
-    with safe_open(str(_checked_path(path)), framework="pt") as f:
-        return dict(f.metadata() or {})
-
-
-def load_model(path: str | Path | None = None) -> HookedTransformer:
-    """The trained toy model, from ``path`` or the weights shipped with the package."""
-    from safetensors.torch import load_file
-
-    params = load_file(str(_checked_path(path)))
-    model = new_model(seed=0)
-    state = model.state_dict()  # buffers (masks) come from the config, not the file
-    unknown = sorted(set(params) - set(state))
-    missing = sorted(name for name, _ in model.named_parameters() if name not in params)
-    if unknown or missing:
-        raise ValueError(
-            f"weights file does not match the toy config: unknown {unknown}, missing {missing}; "
-            f"regenerate it with `{REGENERATE_COMMAND}`"
-        )
-    state.update({name: t.to(torch.float32) for name, t in params.items()})
-    model.load_state_dict(state)
-    model.eval()
-    return model
 
 
 # ---------------------------------------------------------------------------- data
@@ -163,12 +87,8 @@ def last_position_answers(
     return answer_N, wrong_N
 
 
-def _next_token_losses(model: HookedTransformer, tokens_NT: torch.Tensor, **run) -> torch.Tensor:
-    """float [N, T-1]: cross-entropy of each next-token prediction."""
-    if run:
-        logits_NTV = model.run_with_hooks(tokens_NT, return_type="logits", **run)
-    else:
-        logits_NTV = model(tokens_NT, return_type="logits")
+def _next_token_losses(logits_NTV: torch.Tensor, tokens_NT: torch.Tensor) -> torch.Tensor:
+    """float [N, T-1]: cross-entropy of each next-token prediction of ``logits_NTV``."""
     logp_NTV = torch.log_softmax(logits_NTV[:, :-1].float(), dim=-1)
     return -logp_NTV.gather(-1, tokens_NT[:, 1:, None])[..., 0]
 
@@ -187,28 +107,29 @@ def repeated_half_slice(n_tokens: int) -> slice:
     return slice(seq_len + 1, 2 * seq_len)
 
 
-def repeated_half_loss(model: HookedTransformer, tokens_NT: torch.Tensor, **run) -> float:
+def _repeated_half_mean(logits_NTV: torch.Tensor, tokens_NT: torch.Tensor) -> float:
+    """Mean loss of ``logits_NTV`` on the positions of :func:`repeated_half_slice`."""
+    loss_NT = _next_token_losses(logits_NTV, tokens_NT)
+    return float(loss_NT[:, repeated_half_slice(tokens_NT.shape[1])].mean())
+
+
+def repeated_half_loss(model: HookedTransformer, tokens_NT: torch.Tensor) -> float:
     """Mean loss on the predictions only induction can make (see :func:`repeated_half_slice`).
 
-    ``tokens_NT``: repeated-sequence prompts (the task's positives). ``run`` is passed to
-    ``run_with_hooks`` (e.g. ``fwd_hooks``).
+    ``tokens_NT``: repeated-sequence prompts (the task's positives).
     """
     with torch.no_grad():
-        loss_NT = _next_token_losses(model, tokens_NT, **run)
-    return float(loss_NT[:, repeated_half_slice(tokens_NT.shape[1])].mean())
+        return _repeated_half_mean(model(tokens_NT, return_type="logits"), tokens_NT)
 
 
 def all_positions_loss(model: HookedTransformer, tokens_NT: torch.Tensor) -> float:
     """Mean next-token loss over every position (for negatives: chance is about log d_vocab)."""
     with torch.no_grad():
-        return float(_next_token_losses(model, tokens_NT).mean())
+        logits_NTV = model(tokens_NT, return_type="logits")
+        return float(_next_token_losses(logits_NTV, tokens_NT).mean())
 
 
 # ------------------------------------------------------------------------ ablation
-
-
-def _z_hook(layer: int) -> str:
-    return f"blocks.{layer}.attn.hook_z"  # [batch, pos, n_heads, d_head]
 
 
 def ablation_head_effects(model: HookedTransformer, tokens: torch.Tensor) -> np.ndarray:
@@ -220,22 +141,17 @@ def ablation_head_effects(model: HookedTransformer, tokens: torch.Tensor) -> np.
     (nats). Higher = the head matters more for induction.
     """
     n_layers, n_heads = model.cfg.n_layers, model.cfg.n_heads
-    with torch.no_grad():
-        _, cache = model.run_with_cache(
-            tokens, names_filter=lambda name: name.endswith("attn.hook_z")
-        )
+    names = [hook_name(layer, "z") for layer in range(n_layers)]
+    z_by_name = cache_activations(model, tokens, names)
     clean = repeated_half_loss(model, tokens)
     effects = np.zeros((n_layers, n_heads))
     for layer in range(n_layers):
-        mean_z_Tnh = cache[_z_hook(layer)].mean(dim=0)
+        mean_z_Tnh = z_by_name[hook_name(layer, "z")].mean(dim=0)
         for head in range(n_heads):
-
-            def ablate(z_BTnh: torch.Tensor, hook, head=head, mean_z_Tnh=mean_z_Tnh):
-                z_BTnh[:, :, head] = mean_z_Tnh[None, :, head]
-                return z_BTnh
-
-            ablated = repeated_half_loss(model, tokens, fwd_hooks=[(_z_hook(layer), ablate)])
-            effects[layer, head] = ablated - clean
+            logits_NTV = logits_with_z_replaced(
+                model, tokens, [HeadId(layer, head)], {layer: mean_z_Tnh}
+            )
+            effects[layer, head] = _repeated_half_mean(logits_NTV, tokens) - clean
     return effects
 
 
@@ -246,32 +162,19 @@ def key_path_ablation_effect(
     ``downstream``'s key input only (path ablation; every other reader still sees it).
 
     The upstream head's output on each prompt is swapped for its mean over the prompts
-    (per position) inside ``blocks.{downstream.layer}.hook_k_input`` at
-    ``downstream.head``. A large effect means the downstream head finds its keys
-    through the upstream head: the edge of a previous-token -> induction circuit.
+    (per position) inside ``downstream``'s key input (``hook_k_input``; see
+    :func:`sae_core.hooks.logits_with_key_input_added`). A large effect means the
+    downstream head finds its keys through the upstream head: the edge of a
+    previous-token -> induction circuit.
     """
     up, down = HeadId(*upstream), HeadId(*downstream)
     if up.layer >= down.layer:
         raise ValueError(f"edge {up}->{down}: upstream must sit in an earlier layer")
-    with torch.no_grad():
-        _, cache = model.run_with_cache(tokens, names_filter=_z_hook(up.layer))
-    z_BTd = cache[_z_hook(up.layer)][:, :, up.head]
-    out_BTm = z_BTd @ model.blocks[up.layer].attn.W_O[up.head]  # the head's hook_result
-    delta_BTm = out_BTm.mean(dim=0, keepdim=True) - out_BTm
-
-    def patch(k_in_BTnm: torch.Tensor, hook) -> torch.Tensor:
-        k_in_BTnm[:, :, down.head] = k_in_BTnm[:, :, down.head] + delta_BTm
-        return k_in_BTnm
-
+    out_BTD = head_result(model, tokens, up)
+    delta_BTD = out_BTD.mean(dim=0, keepdim=True) - out_BTD
     clean = repeated_half_loss(model, tokens)
-    previous = model.cfg.use_split_qkv_input
-    model.set_use_split_qkv_input(True)
-    try:
-        hooks = [(f"blocks.{down.layer}.hook_k_input", patch)]
-        ablated = repeated_half_loss(model, tokens, fwd_hooks=hooks)
-    finally:
-        model.set_use_split_qkv_input(previous)
-    return ablated - clean
+    logits_NTV = logits_with_key_input_added(model, tokens, down, delta_BTD)
+    return _repeated_half_mean(logits_NTV, tokens) - clean
 
 
 # ---------------------------------------------------------------------- the truth
@@ -331,8 +234,8 @@ def build(
     once, [N, 1 + 2L]. Negatives: BOS, then 2L distinct random tokens, [N, 1 + 2L] (same
     length, tokens uniform over the same vocabulary, nothing recurs).
     Options: ``seq_len``; ``weights`` (a path to other weights of the same config).
-    ``metadata``: ``answer_tokens`` / ``wrong_tokens`` LongTensor [N] for the last position
-    (see :func:`last_position_answers`), the training record and thresholds.
+    ``answers``: correct / wrong LongTensor [N] for the last position (see
+    :func:`last_position_answers`); ``metadata``: the training record and thresholds.
     """
     if model_source is not None and model_source != "trained":
         raise ValueError(
@@ -368,13 +271,12 @@ def build(
             "random token sequence (second copy predictable only by induction), negatives "
             "never repeat a token."
         ),
+        answers=Answers(correct=torch.from_numpy(answer), wrong=torch.from_numpy(wrong)),
         metadata={
             "seq_len": seq_len,
             "seed": seed,
             "ablation_threshold": ABLATION_THRESHOLD,
             "edge_threshold": EDGE_THRESHOLD,
             "weights": weights_metadata(weights),
-            "answer_tokens": torch.from_numpy(answer),
-            "wrong_tokens": torch.from_numpy(wrong),
         },
     )

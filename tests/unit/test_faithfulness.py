@@ -10,24 +10,21 @@ import torch
 from sae_core.faithfulness import (
     FaithfulnessResult,
     faithfulness,
-    head_means,
     logit_difference,
     random_circuits,
 )
+from sae_core.hooks import mean_z_by_layer
 from sae_core.models.tokenizers import gpt2_bpe_path
-from sae_core.types import GroundTruth, HeadId, Task
+from sae_core.types import Answers, GroundTruth, HeadId, Task
 
 ALL_HEADS = [(layer, head) for layer in range(2) for head in range(3)]
 
 
 def make_task(model, n_prompts: int = 6, seq_len: int = 5, seed: int = 0, **kwargs) -> Task:
     gen = torch.Generator().manual_seed(seed)
-    metadata = kwargs.pop(
-        "metadata",
-        {
-            "answer_tokens": torch.randint(0, 20, (n_prompts,), generator=gen),
-            "wrong_tokens": torch.randint(0, 20, (n_prompts,), generator=gen),
-        },
+    answers = Answers(
+        correct=torch.randint(0, 20, (n_prompts,), generator=gen),
+        wrong=torch.randint(0, 20, (n_prompts,), generator=gen),
     )
     return Task(
         name="tiny",
@@ -36,14 +33,14 @@ def make_task(model, n_prompts: int = 6, seq_len: int = 5, seed: int = 0, **kwar
         negative=torch.randint(0, 20, (n_prompts, seq_len), generator=gen),
         ground_truth=GroundTruth(heads=frozenset({HeadId(0, 1), HeadId(1, 2)})),
         model_source="random",
-        metadata=metadata,
+        answers=kwargs.pop("answers", answers),
         **kwargs,
     )
 
 
 def test_clean_logit_difference_matches_direct_computation(model):
     task = make_task(model)
-    answer, wrong = task.metadata["answer_tokens"], task.metadata["wrong_tokens"]
+    answer, wrong = task.answers.correct, task.answers.wrong
     with torch.no_grad():
         last = model(task.positive)[:, -1]
     expected = (last[torch.arange(6), answer] - last[torch.arange(6), wrong]).mean()
@@ -65,8 +62,8 @@ def test_circuit_of_all_heads_equals_clean_exactly(model):
 def test_means_from_the_evaluated_single_prompt_change_nothing(model):
     task = make_task(model)
     one_NT = task.positive[:1]
-    answer, wrong = task.metadata["answer_tokens"][:1], task.metadata["wrong_tokens"][:1]
-    means = head_means(model, one_NT)
+    answer, wrong = task.answers.correct[:1], task.answers.wrong[:1]
+    means = mean_z_by_layer(model, one_NT)
     assert set(means) == {0, 1} and means[0].shape == (5, 3, 4)
     clean = logit_difference(model, one_NT, answer, wrong)
     ablated = logit_difference(model, one_NT, answer, wrong, ALL_HEADS, means)
@@ -75,21 +72,13 @@ def test_means_from_the_evaluated_single_prompt_change_nothing(model):
 
 def test_ablation_acts_and_empty_circuit_ablates_everything(model):
     task = make_task(model)
-    answer, wrong = task.metadata["answer_tokens"], task.metadata["wrong_tokens"]
-    means = head_means(model, task.negative)
+    answer, wrong = task.answers.correct, task.answers.wrong
+    means = mean_z_by_layer(model, task.negative)
     everything = logit_difference(model, task.positive, answer, wrong, ALL_HEADS, means)
     result = faithfulness(task, [], n_random=1)
     assert result.n_heads == 0
     assert result.circuit == pytest.approx(everything, abs=1e-6)
     assert abs(result.circuit - result.clean) > 1e-4  # the hooks really replace hook_z
-
-
-def test_head_means_are_batch_independent(model):
-    tokens = make_task(model, n_prompts=7).positive
-    full = head_means(model, tokens)
-    batched = head_means(model, tokens, batch_size=3)
-    for layer in full:
-        torch.testing.assert_close(full[layer], batched[layer], atol=1e-6, rtol=0)
 
 
 def test_random_circuits_reproducible_by_seed(model):
@@ -113,18 +102,18 @@ def test_result_record_and_label(model):
 
 
 def test_errors_name_the_fix(model):
-    no_meta = make_task(model, metadata={})
-    with pytest.raises(ValueError, match=r"metadata\['answer_tokens'\]"):
-        faithfulness(no_meta, [(0, 0)])
+    no_answers = make_task(model, answers=None)
+    with pytest.raises(ValueError, match=r"needs the task's answers.*Answers\(correct="):
+        faithfulness(no_answers, [(0, 0)])
     task = make_task(model)
     with pytest.raises(ValueError, match="outside this 2x3 model"):
         faithfulness(task, [(2, 0)])
     with pytest.raises(ValueError, match="reference="):
         faithfulness(task, [(0, 0)], reference="clean")
-    answer, wrong = task.metadata["answer_tokens"], task.metadata["wrong_tokens"]
+    answer, wrong = task.answers.correct, task.answers.wrong
     with pytest.raises(ValueError, match="needs means"):
         logit_difference(model, task.positive, answer, wrong, [(0, 0)])
-    short_means = head_means(model, task.negative[:, :4])
+    short_means = mean_z_by_layer(model, task.negative[:, :4])
     with pytest.raises(ValueError, match="same token length"):
         logit_difference(model, task.positive, answer, wrong, [(0, 0)], short_means)
 

@@ -1,16 +1,17 @@
-"""The shipped induction toy: weights load, induction works, the truth matches ablation."""
+"""The induction-toy task: prompts, induction on them, the truth matches ablation.
+
+The model itself (weights, training script) is tested in tests/unit/models/."""
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 import torch
 
+from sae_core.hooks import cache_activations, hook_name
+from sae_core.tasks import available_tasks, load_task
 from sae_core.tasks import induction_toy as toy
-from sae_core.tasks import load_task
-from sae_core.tasks.registry import registered_tasks
 from sae_core.types import HeadId
 
 
@@ -20,7 +21,7 @@ def task():
 
 
 def test_registered_on_import():
-    assert "induction-toy" in registered_tasks()
+    assert "induction-toy" in available_tasks()
 
 
 def test_builder_shapes_and_fields(task):
@@ -55,23 +56,6 @@ def test_wrong_model_source_raises():
         toy.build(n_examples=4, model_source="pretrained")
 
 
-def test_missing_weights_name_path_and_command(tmp_path):
-    missing = tmp_path / "nope.safetensors"
-    with pytest.raises(FileNotFoundError) as err:
-        toy.load_model(missing)
-    assert str(missing) in str(err.value)
-    assert "train_induction_toy" in str(err.value)
-
-
-def test_shipped_weights_are_small_and_recorded():
-    path = toy.weights_path()
-    assert path.is_file()
-    assert path.stat().st_size < 200_000
-    meta = toy.weights_metadata()
-    assert {"seed", "steps", "final_loss_repeated"} <= set(meta)
-    assert float(meta["final_loss_repeated"]) < 0.05
-
-
 def test_induction_works_and_negatives_are_at_chance(task):
     model = task.model
     assert toy.repeated_half_loss(model, task.positive) < 0.1
@@ -79,7 +63,7 @@ def test_induction_works_and_negatives_are_at_chance(task):
     assert toy.all_positions_loss(model, task.negative) > 0.85 * chance
     # On positives the first copy is unpredictable too: chance there as well.
     with torch.no_grad():
-        loss_NT = toy._next_token_losses(model, task.positive)
+        loss_NT = toy._next_token_losses(model(task.positive), task.positive)
     assert float(loss_NT[:, 1 : toy.SEQ_LEN].mean()) > 0.85 * chance
 
 
@@ -111,28 +95,14 @@ def test_hardcoded_edges_match_path_ablation(task):
 def test_attention_shows_the_mechanism(task):
     """0.2 is a previous-token head; every layer-1 truth head attends to the token
     after the current token's first occurrence (the induction target)."""
-    _, cache = task.model.run_with_cache(task.positive[:20])
-    layer0_BnTT = cache["blocks.0.attn.hook_pattern"]
+    names = [hook_name(layer, "pattern") for layer in (0, 1)]
+    cache = cache_activations(task.model, task.positive[:20], names)
+    layer0_BnTT = cache[names[0]]
     prev = torch.diagonal(layer0_BnTT[:, 2], offset=-1, dim1=-2, dim2=-1)[:, 1:]
     assert float(prev.mean()) > 0.9
-    layer1_BnTT = cache["blocks.1.attn.hook_pattern"]
+    layer1_BnTT = cache[names[1]]
     L = toy.SEQ_LEN
     for h in (h for h in task.ground_truth.heads if h.layer == 1):
         # query at position L + k (second copy of s_k) -> key at k + 1 (first s_{k+1})
         target = torch.stack([layer1_BnTT[:, h.head, L + k, k + 1] for k in range(1, L)])
         assert float(target.mean()) > 0.5, h
-
-
-@pytest.mark.slow
-def test_training_script_forms_induction_quickly(tmp_path):
-    """A shortened run (600 of 2000 steps) already has induction; saved weights reload."""
-    from sae_core.models import train_induction_toy as train
-
-    cfg = train.TrainConfig(seed=0, n_steps=600)
-    model, record = train.train(cfg, log_every=0)
-    assert record["final_loss_repeated"] < 0.5  # chance is log(47) = 3.85
-    path = train.save(model, cfg, record, tmp_path / "toy.safetensors")
-    reloaded = toy.load_model(path)
-    rng = np.random.default_rng(0)
-    tokens = torch.from_numpy(toy.repeated_tokens(50, toy.SEQ_LEN, 48, rng))
-    assert toy.repeated_half_loss(reloaded, tokens) < 0.5
