@@ -10,7 +10,9 @@ differences, e.g. GPT-2 small: 124,439,808 + 768 * 50257 + 50257 = 163,087,441.
 
 from __future__ import annotations
 
+import os
 import random
+import time
 
 import numpy as np
 import pytest
@@ -18,6 +20,7 @@ import torch
 
 from sae_core.models import pretrained as models
 from sae_core.models.pretrained import ARCHITECTURES, MODEL_NAMES, architecture_config, load_model
+from tests.fixtures.hub_cache import write_repo
 
 # Hugging Face parameter counts of the published checkpoints.
 HF_N_PARAMS = {
@@ -143,11 +146,23 @@ def test_cache_dir_follows_environment(monkeypatch, tmp_path):
 
 def test_cached_snapshot_is_found(monkeypatch, tmp_path):
     _empty_hf_cache(monkeypatch, tmp_path)
-    snap = tmp_path / "hub" / "models--openai-community--gpt2" / "snapshots" / "abc"
-    snap.mkdir(parents=True)
+    files = {"config.json": b"{}"}
+    write_repo(tmp_path / "hub", "openai-community/gpt2", files)
     assert models.find_cached_model("gpt2") is None  # a snapshot without weights
-    (snap / "model.safetensors").write_bytes(b"")
+    files["model.safetensors"] = b""
+    snap = write_repo(tmp_path / "hub", "openai-community/gpt2", files)
     assert models.find_cached_model("gpt2") == ("openai-community/gpt2", snap)
+
+
+def test_refs_main_decides_not_the_newest_snapshot(monkeypatch, tmp_path):
+    _empty_hf_cache(monkeypatch, tmp_path)
+    files = {"config.json": b"{}", "model.safetensors": b"a"}
+    main = write_repo(tmp_path / "hub", "gpt2", files)
+    ref = (main.parents[1] / "refs" / "main").read_text()
+    newer = write_repo(tmp_path / "hub", "gpt2", {**files, "model.safetensors": b"b"})
+    (main.parents[1] / "refs" / "main").write_text(ref)  # main still names the first
+    os.utime(newer, (time.time() + 60, time.time() + 60))
+    assert models.find_cached_model("gpt2") == ("gpt2", main)
 
 
 def test_offline_mode_is_restored():
@@ -165,3 +180,4 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="model_source"):
         load_model("gpt2", model_source="compiled")
     assert set(ARCHITECTURES) == set(MODEL_NAMES)
+    assert set(models.HF_REPOS) == set(models.TOKENIZER_FILES) == set(MODEL_NAMES)
