@@ -19,7 +19,6 @@ Wall times include initialisation and transfers (what a caller waits for).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
@@ -27,7 +26,9 @@ from pathlib import Path
 
 import torch
 
+from sae_core.device import describe_device, resolve_device
 from sae_core.discretisers import sae
+from sae_core.records import write_json_atomic
 
 SHAPES = {"attn-only-4l": (20 * 32, 512), "gpt2-small": (20 * 144, 768)}
 
@@ -65,7 +66,7 @@ def timed_train(x_RD: torch.Tensor, seeds: tuple[int, ...], args) -> float:
 
 def bench_shape(name: str, n_rows: int, d_model: int, args) -> dict:
     """Time 1 seed, T sequential and T batched at one shape; return one JSON row."""
-    dev = sae.resolve_device(args.device)
+    dev = resolve_device(args.device)
     gen = torch.Generator().manual_seed(0)
     x_RD = torch.randn(n_rows, d_model, generator=gen)
     F, T, steps = args.features, args.seeds, args.steps
@@ -117,16 +118,12 @@ def main(argv: list[str] | None = None) -> dict:
         torch.set_num_threads(args.threads)
 
     rows = [bench_shape(name, *SHAPES[name], args) for name in args.shapes]
-    dev = sae.resolve_device(args.device)
+    dev = resolve_device(args.device)
     record = {
         "benchmark": "bench_sae",
         "flops_per_seed_step": "10*R*D*F (5 GEMMs of 2*R*D*F)",
         "device": str(dev),
-        "device_name": (
-            torch.cuda.get_device_name(dev)
-            if dev.type == "cuda"
-            else platform.processor() or platform.machine()
-        ),
+        "device_name": describe_device(dev),
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
         "cpu_count": os.cpu_count(),
@@ -134,8 +131,8 @@ def main(argv: list[str] | None = None) -> dict:
         "results": rows,
     }
 
-    print(f"device {record['device']} ({record['device_name']}), torch {torch.__version__}, "
-          f"{record['torch_threads']} threads; GFLOP/s count 10*R*D*F per seed-step")
+    print(f"device {record['device_name']}, torch {torch.__version__}; "
+          "GFLOP/s count 10*R*D*F per seed-step")
     head = (f"{'shape':<13} {'steps':>5} {'T':>3} {'1 seed s':>9} {'T seq s':>9} "
             f"{'T bat s':>9} {'speedup':>8} {'GF/s bat':>9} {'GF/s mm':>8} {'frac':>6} "
             f"{'frac 1':>6}")
@@ -150,10 +147,7 @@ def main(argv: list[str] | None = None) -> dict:
     print("frac: batched GFLOP/s over x@W[D, F*T]; frac 1: one seed over x@W[D, F]")
 
     if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.json.with_suffix(args.json.suffix + ".tmp")
-        tmp.write_text(json.dumps(record, indent=2) + "\n")
-        os.replace(tmp, args.json)  # atomic: no half-written file on interrupt
+        write_json_atomic(args.json, record)
         print(f"wrote {args.json}")
     return record
 

@@ -25,9 +25,15 @@ class SAEConfig:
         (every position its own row; codes per prompt x position).
     edge_head_score: how ``Discovery.edge_node_scores`` is made from the edge matrix:
         "row_sum" (default: each head's total positive-only pair count over partners,
-        uses every entry, no tie order) or "paper_topk" (FACTS.md 5: top H*H//2 entries).
+        uses every entry, no tie order) or "paper_topk" (FACTS.md 5: each head's count
+        among the first H*H//2 head entries of the ranked pairs, i.e. the top H*H//4
+        pairs). IGNORED when ``paper_quirks=True``: the rule is then always "paper_topk";
+        the rule in force is :attr:`effective_edge_head_score`, which every Discovery
+        records as ``edge_head_score``.
     paper_quirks: reproduce the authors' code (FACTS.md "Quirks"): codes counted on
-        the SAE's training examples too, top-k edge head score with numpy's tie order.
+        the SAE's training examples too (unless ``count_train_examples`` says otherwise),
+        and the "paper_topk" edge head score with numpy's tie order, whatever
+        ``edge_head_score`` says.
     count_train_examples: count codes on the SAE's training prompts as well
         (None: follow ``paper_quirks``).
     device: "auto" (CUDA when present), "cpu" or "cuda".
@@ -94,5 +100,6 @@ class SAEConfig:
 
     @property
     def effective_edge_head_score(self) -> str:
-        """The edge head-score rule in force (the paper's with ``paper_quirks``)."""
+        """The edge head-score rule in force: "paper_topk" with ``paper_quirks``, whatever
+        ``edge_head_score`` says; ``edge_head_score`` otherwise."""
         return "paper_topk" if self.paper_quirks else self.edge_head_score

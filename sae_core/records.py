@@ -1,11 +1,13 @@
-"""Results on disk: JSON written atomically, so a crash never leaves half a file."""
+"""Results on disk, written atomically, so a crash never leaves half a file."""
 
 from __future__ import annotations
 
 import json
 import math
 import os
-import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,22 +29,43 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
-def write_json_atomic(path: str | os.PathLike, payload: Any) -> Path:
-    """Write ``payload`` as JSON to ``path`` via a temporary file and an atomic rename."""
+@contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` to write to; on success it is renamed onto
+    ``path`` (atomic), on any error it is removed and ``path`` is left as it was.
+
+    Makes the parent folder. The temporary name is hidden and random, so two writers
+    never share one: ``.{name}.<random hex>.tmp``; the writer creates the file (with the
+    usual permissions). Use it for any file format::
+
+        with atomic_path("figures/x.png") as tmp:
+            fig.savefig(tmp, format="png")
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(_jsonable(payload), f, indent=2)
-            f.flush()
-            os.fsync(f.fileno())
+        yield tmp
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (:func:`atomic_path`), flushed to disk."""
+    path = Path(path)
+    with atomic_path(path) as tmp, open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
     return path
+
+
+def write_json_atomic(path: str | os.PathLike, payload: Any) -> Path:
+    """Write ``payload`` as JSON to ``path`` atomically (numpy values made plain, NaN as
+    null)."""
+    return write_text_atomic(path, json.dumps(_jsonable(payload), indent=2))
 
 
 def read_json(path: str | os.PathLike) -> Any:

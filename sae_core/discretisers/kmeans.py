@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from sae_core.discretisers.sae import resolve_device
+from sae_core.device import resolve_device
 
 
 @dataclass(frozen=True, eq=False)

@@ -18,10 +18,7 @@ command, commit, model source, device, date and seconds in ``figures/PROVENANCE`
 from __future__ import annotations
 
 import datetime as _dt
-import importlib
-import os
 import pkgutil
-import platform
 import subprocess
 import sys
 import time
@@ -30,10 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sae_core.records import read_json, write_json_atomic
+from sae_core.device import describe_device
+from sae_core.paper.settings import DEFAULT_SEEDS
+from sae_core.records import atomic_path, read_json, write_json_atomic
+from sae_core.registry import Registry
+from sae_core.types import STAND_IN_LABEL
 
 PROVENANCE = "PROVENANCE"
-STAND_IN_MARK = "random-weight stand-in"
 FAST_MARK = "[fast settings: not the paper's sizes]"
 
 
@@ -43,14 +43,15 @@ class FigureContext:
 
     ``fast``: small settings (seconds per figure; for tests). ``model_source``: for
     paper-model figures, "pretrained" (weights from the local cache) or "random"
-    (random-weight stand-in, labelled). ``seeds``: SAE seeds per number.
+    (random-weight stand-in, labelled). ``seeds``: SAE seeds per number (default
+    :data:`sae_core.paper.settings.DEFAULT_SEEDS`).
     ``cache_dir``: where comparison rows are kept and reused (``compare(cache_dir=...)``;
     None: compute every row).
     """
 
     fast: bool = False
     model_source: str = "random"
-    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    seeds: tuple[int, ...] = DEFAULT_SEEDS
     device: str = "auto"
     cache_dir: str | None = None
 
@@ -69,35 +70,30 @@ Builder = Callable[[FigureContext], FigureOutput]
 
 @dataclass(frozen=True)
 class FigureSpec:
+    """A registered figure: its file name (without ``.png``), description and builder."""
+
     name: str
     description: str
     builder: Builder
 
 
-_REGISTRY: dict[str, FigureSpec] = {}
+def _builder_modules() -> list[str]:
+    """Every module of this package: each registers its builders when imported."""
+    return [f"{__name__}.{info.name}" for info in pkgutil.iter_modules(__path__)]
+
+
+FIGURES: Registry[FigureSpec] = Registry("figure", _builder_modules)
+"""Every figure's :class:`FigureSpec`, by name."""
 
 
 def register_figure(name: str, description: str) -> Callable[[Builder], Builder]:
     """Decorator: register ``builder(ctx) -> FigureOutput`` as ``figures/{name}.png``."""
-
-    def wrap(builder: Builder) -> Builder:
-        if name in _REGISTRY:
-            raise ValueError(f"figure {name!r} is registered twice")
-        _REGISTRY[name] = FigureSpec(name, description, builder)
-        return builder
-
-    return wrap
-
-
-def _load_builders() -> None:
-    for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")
+    return FIGURES.register(name, lambda builder: FigureSpec(name, description, builder))
 
 
 def available_figures() -> dict[str, str]:
     """Registered figure names and their descriptions, sorted by name."""
-    _load_builders()
-    return {name: _REGISTRY[name].description for name in sorted(_REGISTRY)}
+    return {name: FIGURES.get(name).description for name in sorted(FIGURES.names())}
 
 
 def _commit() -> str:
@@ -115,20 +111,9 @@ def _commit() -> str:
         return "unknown"
 
 
-def _device_name(device: str) -> str:
-    import torch
-
-    if device != "cpu" and torch.cuda.is_available():
-        return torch.cuda.get_device_name(0)
-    threads = torch.get_num_threads()
-    return (f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-            f"{threads} torch thread{'s' if threads != 1 else ''})")
-
-
 def _save_atomic(fig, path: Path, dpi: int = 120) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    fig.savefig(tmp, dpi=dpi, format="png", bbox_inches="tight")
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png", bbox_inches="tight")
 
 
 def _check_stand_in_title(name: str, out: FigureOutput) -> None:
@@ -136,10 +121,10 @@ def _check_stand_in_title(name: str, out: FigureOutput) -> None:
         return
     texts = [out.figure._suptitle.get_text() if out.figure._suptitle else ""]
     texts += [ax.get_title() for ax in out.figure.axes]
-    if not any(STAND_IN_MARK in t for t in texts):
+    if not any(STAND_IN_LABEL in t for t in texts):
         raise ValueError(
             f"figure {name!r} was made from a random-weight stand-in but its title does not "
-            f"say so; put '{STAND_IN_MARK}' in a title (the builder's job)"
+            f"say so; put '{STAND_IN_LABEL}' in a title (the builder's job)"
         )
 
 
@@ -173,11 +158,12 @@ def regenerate(
     out_dir.mkdir(parents=True, exist_ok=True)
     prov_path = out_dir / PROVENANCE
     command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
-    commit, device = _commit(), _device_name(ctx.device)
+    commit, device = _commit(), describe_device(ctx.device)
     written = {}
     for name in tqdm(names, desc="figures", disable=not progress):
         t0 = time.perf_counter()
-        out = _REGISTRY[name].builder(ctx)
+        spec = FIGURES.get(name)
+        out = spec.builder(ctx)
         _check_stand_in_title(name, out)
         if ctx.fast:
             _mark_fast(out.figure)
@@ -185,7 +171,7 @@ def regenerate(
         plt.close(out.figure)
         entry = {
             "file": f"{name}.png",
-            "description": _REGISTRY[name].description,
+            "description": spec.description,
             "command": command,
             "commit": commit,
             "model_source": out.model_source,

@@ -7,45 +7,30 @@ Registered methods (higher score = more likely in the circuit, for every one):
   (:mod:`sae_core.methods.autocircuit`, an adapter: the algorithms are imported).
 * ``hisp``: head importance scores, Michel et al. 2019 (:mod:`sae_core.methods.hisp`).
 
-Method modules are imported on first use, not at ``import sae_core``: auto-circuit
-pulls in plotly and more, which the SAE method never needs.
+Method modules are imported on first use, not at ``import sae_core``
+(:data:`sae_core.methods.registry.METHODS`).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from typing import Any
 
-from sae_core.methods.registry import MethodSpec, register_method, registered_methods
-from sae_core.methods.registry import registered_spec as _registered_spec
+from sae_core.methods.registry import METHODS, MethodSpec, register_method
 from sae_core.types import HeadScores, Task
-
-BUILTIN_METHOD_MODULES = (
-    "sae_core.methods.sae",
-    "sae_core.methods.autocircuit",
-    "sae_core.methods.hisp",
-)
 
 DEFAULT_METHODS = ("sae", "acdc", "eap", "eap-ig", "subnetwork-probing", "hisp")
 """Every built-in method, in the order tables list them."""
 
 
-def _import_builtin_methods() -> None:
-    for module in BUILTIN_METHOD_MODULES:
-        importlib.import_module(module)
-
-
 def available_methods() -> list[str]:
-    """Names of every registered method."""
-    _import_builtin_methods()
-    return registered_methods()
+    """Names of every registered method, in registration order."""
+    return METHODS.names()
 
 
 def method_spec(name: str) -> MethodSpec:
     """The registered :class:`MethodSpec` of ``name`` (KeyError naming the choices)."""
-    _import_builtin_methods()
-    return _registered_spec(name)
+    return METHODS.get(name)
 
 
 def run_method(name: str, task: Task, config: Any = None) -> HeadScores:

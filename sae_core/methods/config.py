@@ -13,7 +13,7 @@ every prompt of the task (its own default, ``SAEConfig.n_train`` of them train t
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from sae_core.config import SAEConfig
 
@@ -42,9 +42,14 @@ class BaselineConfig:
     device: str = "cpu"
     corrupt: str = "auto"
 
+    count_settings: ClassVar[dict[str, str]] = {"n_prompts": "use at least one prompt pair"}
+    """Settings that count something and must be >= 1, each with the fix its error names
+    (a subclass adds its own to these; :meth:`__post_init__` checks them all)."""
+
     def __post_init__(self) -> None:
-        if self.n_prompts < 1:
-            raise ValueError(f"n_prompts={self.n_prompts}; use at least one prompt pair")
+        for name, fix in self.count_settings.items():
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}={getattr(self, name)}; {fix}")
         if self.device not in DEVICES:
             raise ValueError(f"device={self.device!r}; use one of {DEVICES}")
         if self.corrupt not in CORRUPTIONS:
@@ -114,10 +119,7 @@ class EAPIGConfig(BaselineConfig):
     ig_steps: int = 10
     separate_qkv: bool = True
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.ig_steps < 1:
-            raise ValueError(f"ig_steps={self.ig_steps}; use at least one step")
+    count_settings = {**BaselineConfig.count_settings, "ig_steps": "use at least one step"}
 
 
 @dataclass(frozen=True)
@@ -138,10 +140,10 @@ class SubnetworkProbingConfig(BaselineConfig):
     regularize_lambda: float = 1.0
     separate_qkv: bool = True
 
+    count_settings = {**BaselineConfig.count_settings, "epochs": "train for at least one epoch"}
+
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.epochs < 1:
-            raise ValueError(f"epochs={self.epochs}; train for at least one epoch")
         if not self.lr > 0:
             raise ValueError(f"lr={self.lr}; use a positive learning rate")
         if not self.regularize_lambda >= 0:
@@ -160,10 +162,7 @@ class HISPConfig(BaselineConfig):
     batch_size: int = 64
     normalize_layers: bool = False
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size={self.batch_size}; use a positive batch size")
+    count_settings = {**BaselineConfig.count_settings, "batch_size": "use a positive batch size"}
 
 
 @dataclass(frozen=True)
@@ -171,7 +170,7 @@ class SAEMethodConfig:
     """The SAE method (ours) as a comparable method.
 
     sae: the SAEConfig; ``None`` = the paper's settings for the task
-        (:func:`sae_core.paper.settings.paper_config`).
+        (:func:`sae_core.paper.settings.paper_settings`).
     seed: the SAE's seed.
     """
 

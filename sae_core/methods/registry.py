@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sae_core.registry import Registry
 from sae_core.types import HeadScores, Task
 
 Method = Callable[[Task, Any], HeadScores]
@@ -60,7 +61,16 @@ class MethodSpec:
         return [self.run(task, dataclasses.replace(config, seed=s)) for s in seeds]
 
 
-_REGISTRY: dict[str, MethodSpec] = {}
+BUILTIN_METHOD_MODULES = (
+    "sae_core.methods.sae",
+    "sae_core.methods.autocircuit",
+    "sae_core.methods.hisp",
+)
+"""Modules that register the built-in methods, imported on first use: auto-circuit pulls
+in plotly and more, which the SAE method never needs."""
+
+METHODS: Registry[MethodSpec] = Registry("method", BUILTIN_METHOD_MODULES)
+"""Every registered method's :class:`MethodSpec`, by name, in registration order."""
 
 
 def register_method(
@@ -72,26 +82,7 @@ def register_method(
     run_seeds: SeedsRunner | None = None,
 ) -> Callable[[Method], Method]:
     """Decorator: register ``method(task, config) -> HeadScores`` under ``name``."""
-
-    def wrap(func: Method) -> Method:
-        if name in _REGISTRY:
-            raise ValueError(f"method {name!r} is registered twice")
-        _REGISTRY[name] = MethodSpec(name, func, config_cls, stochastic, description, run_seeds)
-        return func
-
-    return wrap
-
-
-def registered_methods() -> list[str]:
-    """Names of every registered method, in registration order."""
-    return list(_REGISTRY)
-
-
-def registered_spec(name: str) -> MethodSpec:
-    """The spec registered under ``name``; a clear error naming the choices otherwise."""
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise KeyError(
-            f"unknown method {name!r}; available methods: {', '.join(_REGISTRY)}"
-        ) from None
+    return METHODS.register(
+        name,
+        lambda func: MethodSpec(name, func, config_cls, stochastic, description, run_seeds),
+    )

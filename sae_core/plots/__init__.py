@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from sklearn.metrics import roc_curve
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from sklearn.metrics import roc_curve  # noqa: E402
-
-from sae_core.types import Discovery, GroundTruth  # noqa: E402
-
-
-def _title(name: str, model_source: str) -> str:
-    return f"{name} (random-weight stand-in)" if model_source == "random" else name
+from sae_core.types import STAND_IN_LABEL, Discovery, GroundTruth, label_source
 
 
 def plot_node_heatmap(
@@ -37,7 +30,7 @@ def plot_node_heatmap(
     ax.set_xlabel("head")
     ax.set_ylabel("layer")
     ax.set_title(
-        f"{_title(discovery.task_name, discovery.model_source)}: node scores"
+        f"{label_source(discovery.task_name, discovery.model_source)}: node scores"
         + (" (red = ground truth)" if ground_truth is not None else ""),
         fontsize=9,
     )
@@ -73,7 +66,7 @@ def plot_auc_summary(
     poolings = list(dict.fromkeys(r["pooling"] for r in rows))
     by_key = {(r["task"], r["pooling"]): r for r in rows}
     labels = [
-        f"{t}\n(random-weight stand-in)"
+        f"{t}\n({STAND_IN_LABEL})"
         if any(by_key.get((t, p), {}).get("model_source") == "random" for p in poolings)
         else t
         for t in tasks

@@ -10,25 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from sklearn.metrics import roc_curve
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from sklearn.metrics import roc_curve  # noqa: E402
+from sae_core.metrics import auc, cross_layer_pairs
+from sae_core.types import Discovery, GroundTruth, head_from_index, label_source
 
-from sae_core.metrics import auc, cross_layer_pairs  # noqa: E402
-from sae_core.types import Discovery, GroundTruth, head_from_index  # noqa: E402
-
-STAND_IN = "random-weight stand-in"
 _LINESTYLES = ("-", "--", ":", "-.")
 
 
 def _label(discovery: Discovery) -> str:
-    name = discovery.task_name
-    return f"{name} ({STAND_IN})" if discovery.model_source == "random" else name
+    return label_source(discovery.task_name, discovery.model_source)
 
 
 def _variants(truth: GroundTruth | Mapping[str, GroundTruth] | None) -> dict[str, GroundTruth]:

@@ -6,20 +6,17 @@ stand-ins are named so in the title.
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-STAND_IN = "random-weight stand-in"
+from sae_core.types import STAND_IN_LABEL
 
 
 def _stand_in_note(df: pd.DataFrame) -> str:
     tasks = sorted(set(df.loc[df["model_source"] == "random", "task"]))
-    return f" [{STAND_IN}: {', '.join(tasks)}]" if tasks else ""
+    return f" [{STAND_IN_LABEL}: {', '.join(tasks)}]" if tasks else ""
 
 
 def plot_auc_by_method(df: pd.DataFrame, metric: str = "node_auc") -> Figure:
@@ -41,7 +38,7 @@ def plot_auc_by_method(df: pd.DataFrame, metric: str = "node_auc") -> Figure:
     ax.set_ylim(0, 1.05)
     ax.set_ylabel(metric.replace("_", " "))
     labels = [
-        f"{t}\n({STAND_IN})" if (df.loc[df["task"] == t, "model_source"] == "random").any()
+        f"{t}\n({STAND_IN_LABEL})" if (df.loc[df["task"] == t, "model_source"] == "random").any()
         else t
         for t in tasks
     ]

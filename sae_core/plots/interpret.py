@@ -11,20 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sae_core.plots import _title, plt
-from sae_core.types import Discovery
+from sae_core.types import STAND_IN_LABEL, Discovery, label_source
 
-STAND_IN = "random-weight stand-in"
 KIND_COLOURS = {"positive-only": "tab:green", "shared": "tab:grey", "negative-only": "tab:red"}
 
 
 def _stand_in_suffix(frame: pd.DataFrame) -> str:
     if "model_source" in frame and (frame["model_source"] == "random").any():
-        return f" [{STAND_IN}]"
+        return f" [{STAND_IN_LABEL}]"
     return ""
 
 
@@ -57,8 +56,8 @@ def plot_faithfulness(tables: pd.DataFrame | Sequence[pd.DataFrame]) -> Figure:
         ax.axhline(0, color="black", lw=0.5)
         ax.set_ylabel("logit difference (answer - wrong)")
         title = str(table["task"].iloc[0])
-        if STAND_IN not in title and (table["model_source"] == "random").any():
-            title += f" ({STAND_IN})"
+        if STAND_IN_LABEL not in title and (table["model_source"] == "random").any():
+            title += f" ({STAND_IN_LABEL})"
         ax.set_title(f"{title}\nothers mean-ablated", fontsize=9)
     fig.tight_layout()
     return fig
@@ -117,7 +116,7 @@ def plot_across_models(table: pd.DataFrame) -> Figure:
         ax.bar(x + (k - 1.5) * width, values, width, yerr=err, capsize=2, color=colour,
                label=label)
     ticks = [
-        f"{t.replace(f' ({STAND_IN})', '')}\n({n:g}/{h} heads)"
+        f"{t.replace(f' ({STAND_IN_LABEL})', '')}\n({n:g}/{h} heads)"
         + ("\nstand-in" if src == "random" else "")
         for t, n, h, src in zip(table["task"], table["circuit_size"], table["n_heads_total"],
                                 table["model_source"], strict=True)
@@ -167,7 +166,7 @@ def plot_code_split(
         ax.set_visible(False)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in KIND_COLOURS.values()]
     fig.legend(handles, list(KIND_COLOURS), fontsize=7, loc="lower center", ncol=3)
-    fig.suptitle(f"{_title(discovery.task_name, discovery.model_source)}: codes by label "
+    fig.suptitle(f"{label_source(discovery.task_name, discovery.model_source)}: codes by label "
                  f"(seed {discovery.seed})", fontsize=9)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
@@ -200,7 +199,7 @@ def plot_code_stats(stats: pd.DataFrame, discovery: Discovery, axes=None) -> Fig
         ax.set_ylabel(column.replace("_", " "))
         if column == "held_out_accuracy":
             ax.axhline(0.5, ls=":", color="black", lw=1)
-    fig.suptitle(f"{_title(discovery.task_name, discovery.model_source)}: node score vs "
+    fig.suptitle(f"{label_source(discovery.task_name, discovery.model_source)}: node score vs "
                  f"how the code predicts the label (seed {discovery.seed})", fontsize=9)
     fig.tight_layout()
     return fig

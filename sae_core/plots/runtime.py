@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from sae_core.experiments.model_size import STAGES, RuntimeResult
 from sae_core.paper.numbers import RUNTIME_GPU_S
+from sae_core.types import STAND_IN_LABEL
 
 _STAGE_COLOURS = {
     "load": "#cccccc",
@@ -69,7 +70,7 @@ def plot_runtime(result: RuntimeResult) -> Figure:
         ax_total.annotate(f"{t:.1f}", (xi, t), ha="center", va="bottom", fontsize=7)
 
     fig.suptitle(
-        f"SAE method wall time by model size (random-weight stand-in, "
+        f"SAE method wall time by model size ({STAND_IN_LABEL}, "
         f"{_device_label(result.device)}): {result.n_prompts}+{result.n_prompts} prompts of "
         f"{result.prompt_length} tokens, {result.config.steps} SAE steps",
         fontsize=10,

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-STAND_IN = "random-weight stand-in"
+from sae_core.types import STAND_IN_LABEL
 
 
 def _labels(df: pd.DataFrame) -> list[str]:
@@ -27,7 +27,7 @@ def _label_col(df: pd.DataFrame) -> str:
 
 def _stand_in_note(df: pd.DataFrame) -> str:
     if "model_source" in df.columns and (df["model_source"] == "random").any():
-        return f" [includes {STAND_IN} tasks: not the paper's numbers]"
+        return f" [includes {STAND_IN_LABEL} tasks: not the paper's numbers]"
     return ""
 
 
@@ -58,7 +58,7 @@ def plot_sweep(
                 continue
             sd = stats["std"].fillna(0.0).to_numpy()
             xs, mean = stats.index.to_numpy(dtype=float), stats["mean"].to_numpy()
-            ls = "--" if STAND_IN in label else "-"
+            ls = "--" if STAND_IN_LABEL in label else "-"
             (line,) = ax.plot(xs, mean, ls, marker="o", ms=3, label=label)
             ax.fill_between(xs, mean - sd, mean + sd, color=line.get_color(), alpha=0.2, lw=0)
         ax.axhline(0.5, ls=":", c="grey", lw=1)
@@ -194,10 +194,10 @@ def plot_head_codes(
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel(value.replace("_", " "))
-    stand_in = any(STAND_IN in str(p[0]) for p in panels)
+    stand_in = any(STAND_IN_LABEL in str(p[0]) for p in panels)
     fig.suptitle(
         f"per-head {value.replace('_', ' ')} by role (dot = head, mean over seeds)"
-        + (f" [includes {STAND_IN} tasks]" if stand_in else ""),
+        + (f" [includes {STAND_IN_LABEL} tasks]" if stand_in else ""),
         fontsize=10,
     )
     fig.tight_layout()

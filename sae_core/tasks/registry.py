@@ -1,38 +1,31 @@
-"""Task registry: name -> builder. Task modules register themselves; no if/elif chains."""
+"""Task registry: name -> builder. Task modules register themselves; no if/elif chains.
+
+The built-in task modules are imported on first use, not at ``import sae_core``:
+compiling tracr programs pulls in JAX, which a user of their own model never needs.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from sae_core.registry import Registry
 from sae_core.types import Task
 
 TaskBuilder = Callable[..., Task]
 
-_REGISTRY: dict[str, TaskBuilder] = {}
+BUILTIN_TASK_MODULES = (
+    "sae_core.tasks.tracr_tasks",
+    "sae_core.tasks.induction_toy",
+    "sae_core.tasks.ioi",
+    "sae_core.tasks.greater_than",
+    "sae_core.tasks.docstring",
+    "sae_core.tasks.induction_models",
+)
+
+TASKS: Registry[TaskBuilder] = Registry("task", BUILTIN_TASK_MODULES)
+"""Every task builder ``builder(**options) -> Task``, by name."""
 
 
 def register_task(name: str) -> Callable[[TaskBuilder], TaskBuilder]:
     """Decorator: register ``builder(**options) -> Task`` under ``name``."""
-
-    def wrap(builder: TaskBuilder) -> TaskBuilder:
-        if name in _REGISTRY:
-            raise ValueError(f"task {name!r} is registered twice")
-        _REGISTRY[name] = builder
-        return builder
-
-    return wrap
-
-
-def registered_tasks() -> list[str]:
-    """Names of every registered task, sorted."""
-    return sorted(_REGISTRY)
-
-
-def task_builder(name: str) -> TaskBuilder:
-    """The builder registered under ``name``; a clear error naming the choices otherwise."""
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise KeyError(
-            f"unknown task {name!r}; available tasks: {', '.join(registered_tasks())}"
-        ) from None
+    return TASKS.register(name)

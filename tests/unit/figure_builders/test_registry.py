@@ -28,7 +28,7 @@ def toy_figures():
     figures.register_figure("_toy_unlabelled", "a stand-in figure without the label")(unlabelled)
     yield
     for name in ("_toy_good", "_toy_unlabelled"):
-        figures._REGISTRY.pop(name, None)
+        figures.FIGURES.remove(name)
 
 
 def test_every_figure_module_registers_something():
@@ -71,7 +71,7 @@ def test_provenance_keeps_entries_another_run_wrote_meanwhile(tmp_path, toy_figu
     try:
         figures.regenerate(tmp_path, names=["_toy_slow"], progress=False)
     finally:
-        figures._REGISTRY.pop("_toy_slow", None)
+        figures.FIGURES.remove("_toy_slow")
     assert set(json.loads(prov_path.read_text())) == {"other_run", "_toy_slow"}
 
 
