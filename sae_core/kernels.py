@@ -59,23 +59,26 @@ def _dense_ids_lookup(pos_HN, neg_HM, n_codes, n_chunks):
         id_F = np.zeros(n_codes, np.int32)  # dense id of a code, valid if owner_F == head
         owner_F = np.full(n_codes, -1, np.int32)  # head that last numbered the code
         for h in range(c * H // n_chunks, (c + 1) * H // n_chunks):
-            n_ids = 0
-            for n in range(N):
-                code = pos_HN[h, n]
-                if owner_F[code] != h:
-                    owner_F[code] = h
-                    id_F[code] = n_ids
-                    n_ids += 1
-                ids_pos_HN[h, n] = id_F[code]
-            for m in range(M):
-                code = neg_HM[h, m]
-                if owner_F[code] != h:
-                    owner_F[code] = h
-                    id_F[code] = n_ids
-                    n_ids += 1
-                ids_neg_HM[h, m] = id_F[code]
-            n_ids_H[h] = n_ids
+            n_ids = _number_codes(pos_HN[h], h, id_F, owner_F, 0, ids_pos_HN[h])
+            n_ids_H[h] = _number_codes(neg_HM[h], h, id_F, owner_F, n_ids, ids_neg_HM[h])
     return ids_pos_HN, ids_neg_HM, n_ids_H
+
+
+@njit(cache=True)
+def _number_codes(codes_X, h, id_F, owner_F, n_ids, ids_X):
+    """Number head ``h``'s codes ``codes_X`` in order of appearance, continuing from ``n_ids``.
+
+    A code gets the next id unless ``owner_F`` says head ``h`` numbered it already;
+    writes each code's id into ``ids_X`` and returns the next free id.
+    """
+    for x in range(codes_X.shape[0]):
+        code = codes_X[x]
+        if owner_F[code] != h:
+            owner_F[code] = h
+            id_F[code] = n_ids
+            n_ids += 1
+        ids_X[x] = id_F[code]
+    return n_ids
 
 
 @njit(cache=True, parallel=True)
@@ -138,42 +141,63 @@ def _unique_pair_counts_dense(ids_pos_HN, ids_neg_HM, n_ids_H, n_chunks):
     M = ids_neg_HM.shape[1]
     U_HH = np.zeros((H, H), np.int64)
     width = max(1, n_ids_H.max())
-    # Row i has H-1-i pairs (j > i); rows r and H-1-r together have H-1, so folding
-    # them into one work item balances the threads.
-    n_rows = (H + 1) // 2
     for c in prange(n_chunks):
         stamp_FF = np.zeros(width * width, np.int32)
         key_pos_N = np.empty(N, np.int64)
         key_neg_M = np.empty(M, np.int64)
         gen = 0
-        for r in range(c * n_rows // n_chunks, (c + 1) * n_rows // n_chunks):
-            for side in range(2):
-                i = r if side == 0 else H - 1 - r
-                if side == 1 and i == r:
-                    break
-                for n in range(N):
-                    key_pos_N[n] = ids_pos_HN[i, n] * width
+        for i in _chunk_rows(c, n_chunks, H):
+            for n in range(N):
+                key_pos_N[n] = ids_pos_HN[i, n] * width
+            for m in range(M):
+                key_neg_M[m] = ids_neg_HM[i, m] * width
+            for j in range(i + 1, H):
+                gen_neg, gen_pos = _fresh_generations(stamp_FF, gen)
+                gen = gen_pos
                 for m in range(M):
-                    key_neg_M[m] = ids_neg_HM[i, m] * width
-                for j in range(i + 1, H):
-                    if gen >= 2147483645:  # int32 generations exhausted: clear once
-                        stamp_FF[:] = 0
-                        gen = 0
-                    gen_neg = gen + 1
-                    gen_pos = gen + 2
-                    gen += 2
-                    for m in range(M):
-                        stamp_FF[key_neg_M[m] + ids_neg_HM[j, m]] = gen_neg
-                    count = 0
-                    for n in range(N):
-                        k = key_pos_N[n] + ids_pos_HN[j, n]
-                        s = stamp_FF[k]
-                        if s != gen_neg and s != gen_pos:
-                            count += 1
-                            stamp_FF[k] = gen_pos
-                    U_HH[i, j] = count
-                    U_HH[j, i] = count
+                    stamp_FF[key_neg_M[m] + ids_neg_HM[j, m]] = gen_neg
+                count = 0
+                for n in range(N):
+                    k = key_pos_N[n] + ids_pos_HN[j, n]
+                    s = stamp_FF[k]
+                    if s != gen_neg and s != gen_pos:
+                        count += 1
+                        stamp_FF[k] = gen_pos
+                U_HH[i, j] = count
+                U_HH[j, i] = count
     return U_HH
+
+
+@njit(cache=True)
+def _chunk_rows(c, n_chunks, H):
+    """Rows i (pairs (i, j > i)) that chunk ``c`` of ``n_chunks`` scores, int64, in order.
+
+    Row i has H-1-i pairs; rows r and H-1-r together have H-1, so each work item r
+    takes both, which balances the threads.
+    """
+    n_rows = (H + 1) // 2
+    first, stop = c * n_rows // n_chunks, (c + 1) * n_rows // n_chunks
+    rows_R = np.empty(2 * (stop - first), np.int64)
+    n = 0
+    for r in range(first, stop):
+        rows_R[n] = r
+        n += 1
+        if H - 1 - r != r:
+            rows_R[n] = H - 1 - r
+            n += 1
+    return rows_R[:n]
+
+
+@njit(cache=True)
+def _fresh_generations(stamp_X, gen):
+    """(gen_neg, gen_pos): the two stamp values after ``gen`` for the next head pair.
+
+    When int32 generations run out, ``stamp_X`` is cleared (once) and they restart at 1.
+    """
+    if gen >= _INT32_MAX - 2:
+        stamp_X[:] = 0
+        gen = 0
+    return gen + 1, gen + 2
 
 
 @njit(cache=True)
@@ -205,39 +229,30 @@ def _unique_pair_counts_hashed(ids_pos_HN, ids_neg_HM, n_ids_H, n_chunks):
         log2_slots += 1
     mask = n_slots - 1
     shift = 63 - log2_slots
-    n_rows = (H + 1) // 2
     for c in prange(n_chunks):
         key_T = np.zeros(n_slots, np.int64)
         stamp_T = np.zeros(n_slots, np.int32)
         gen = 0
-        for r in range(c * n_rows // n_chunks, (c + 1) * n_rows // n_chunks):
-            for side in range(2):
-                i = r if side == 0 else H - 1 - r
-                if side == 1 and i == r:
-                    break
-                for j in range(i + 1, H):
-                    if gen >= 2147483645:
-                        stamp_T[:] = 0
-                        gen = 0
-                    gen_neg = gen + 1
-                    gen_pos = gen + 2
-                    gen += 2
-                    for m in range(M):
-                        key = np.int64(ids_neg_HM[i, m]) * width + ids_neg_HM[j, m]
-                        slot = _hash_slot(key, key_T, stamp_T, gen_neg, mask, shift)
-                        if stamp_T[slot] < gen_neg:
-                            key_T[slot] = key
-                            stamp_T[slot] = gen_neg
-                    count = 0
-                    for n in range(N):
-                        key = np.int64(ids_pos_HN[i, n]) * width + ids_pos_HN[j, n]
-                        slot = _hash_slot(key, key_T, stamp_T, gen_neg, mask, shift)
-                        if stamp_T[slot] < gen_neg:
-                            key_T[slot] = key
-                            stamp_T[slot] = gen_pos
-                            count += 1
-                    U_HH[i, j] = count
-                    U_HH[j, i] = count
+        for i in _chunk_rows(c, n_chunks, H):
+            for j in range(i + 1, H):
+                gen_neg, gen_pos = _fresh_generations(stamp_T, gen)
+                gen = gen_pos
+                for m in range(M):
+                    key = np.int64(ids_neg_HM[i, m]) * width + ids_neg_HM[j, m]
+                    slot = _hash_slot(key, key_T, stamp_T, gen_neg, mask, shift)
+                    if stamp_T[slot] < gen_neg:
+                        key_T[slot] = key
+                        stamp_T[slot] = gen_neg
+                count = 0
+                for n in range(N):
+                    key = np.int64(ids_pos_HN[i, n]) * width + ids_pos_HN[j, n]
+                    slot = _hash_slot(key, key_T, stamp_T, gen_neg, mask, shift)
+                    if stamp_T[slot] < gen_neg:
+                        key_T[slot] = key
+                        stamp_T[slot] = gen_pos
+                        count += 1
+                U_HH[i, j] = count
+                U_HH[j, i] = count
     return U_HH
 
 

@@ -68,20 +68,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from sae_core.device import resolve_device
+
 CHECK_EVERY = 50  # steps between finite-loss checks (each check syncs the device)
-
-
-def resolve_device(device: str = "auto") -> torch.device:
-    """Map "auto" to CUDA when available, else CPU; asking for CUDA without it is an error."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(
-            f"device={device!r} was asked for but CUDA is not available on this machine; "
-            "use device='auto' or device='cpu'"
-        )
-    return dev
 
 
 @dataclass(frozen=True, eq=False)
@@ -473,39 +462,24 @@ def train_saes(
     opt = _adam([params.flat], lr)
     act_R2SF = torch.empty(R, 2, S, F, device=dev)
     losses_ST = torch.empty(S, steps, device=dev)
-    steps_S = np.full(S, steps, dtype=np.int64)
-    frozen: dict[int, tuple[torch.Tensor, ...]] = {}  # seed index -> its stopped params
-    live = torch.arange(S, device=dev)  # seed indices still training, in slot order
-    last_codes_RS: torch.Tensor | None = None
-    streak_S = torch.zeros(S, dtype=torch.int64, device=dev)
+    stops = _SeedStops(S, steps, code_patience, dev)
 
     for step in tqdm(range(steps), desc="SAE", disable=not progress, leave=False):
         # gradients of the SUM over seeds: each seed's gradient is its own
         loss_S = _loss_and_grads(rows, params, grads, act_R2SF, l1)
-        losses_ST[live, step] = loss_S
+        losses_ST[stops.live, step] = loss_S
         stop_S = None
         if stop_when_codes_stable and step % code_check_every == 0:
             codes_RS = act_R2SF[:, 0].argmax(dim=2)
-            if last_codes_RS is not None:
-                same_S = (codes_RS == last_codes_RS).all(dim=0)
-                streak_S = torch.where(same_S, streak_S + 1, 0)
-            last_codes_RS = codes_RS
-            if bool((streak_S >= code_patience).any()):
-                stop_S = streak_S >= code_patience
-                stopped = _unpack(params.select(torch.nonzero(stop_S).flatten()))
-                for i, j in enumerate(torch.nonzero(stop_S).flatten().tolist()):
-                    k = int(live[j])  # freeze it at the parameters that made these codes
-                    frozen[k] = tuple(t[i : i + 1] for t in stopped)
-                    steps_S[k] = step
-                    losses_ST[k, step + 1 :] = loss_S[j]
-                if bool(stop_S.all()):
-                    break
+            stop_S = stops.check(codes_RS, params, loss_S, losses_ST, step)
+            if stop_S is not None and bool(stop_S.all()):
+                break
         params.flat.grad = grads.flat
         opt.step()
         _normalise_columns(params.W_E2SF[:D, 0])
         if stop_S is not None:  # the stopped seeds leave the batch
             keep = torch.nonzero(~stop_S).flatten()
-            live, last_codes_RS, streak_S = live[keep], last_codes_RS[:, keep], streak_S[keep]
+            stops.keep(keep)
             params, opt = _select_seeds(params, opt, keep, lr)
             grads = _Packed.zeros(len(keep), D, F, dev)
             act_R2SF = torch.empty(R, 2, len(keep), F, device=dev)
@@ -513,12 +487,83 @@ def train_saes(
             _check_finite(losses_ST[:, : step + 1], seeds, step, lr, l1)
     _check_finite(losses_ST, seeds, steps - 1, lr, l1)
 
-    trained = _unpack(params)
-    slot = {int(k): j for j, k in enumerate(live.tolist())}
-    final = [
-        torch.cat([frozen[k][i] if k in frozen else trained[i][slot[k]][None] for k in range(S)])
-        for i in range(4)
-    ]
+    final = stops.final_params(params)
+    _check_finite_params(final, seeds, steps, lr, l1)
+    result_params = SAEParams(*final, seeds=seeds)
+    losses = losses_ST.cpu().numpy()
+    return SAETrainResult(
+        result_params, losses, time.perf_counter() - start, str(dev), stops.steps_S
+    )
+
+
+class _SeedStops:
+    """Which seeds still train, and where the early-stopped ones froze (module note).
+
+    live: seed indices still training, in slot order. frozen: seed index -> its
+    parameters at the stop, each [1, ...]. steps_S: Adam updates each seed had, int64 [S].
+    Each check compares the live seeds' codes [R, S_live] with the previous check's and
+    keeps a streak of unchanged checks per seed.
+    """
+
+    def __init__(self, n_seeds: int, steps: int, patience: int, dev: torch.device):
+        self.live = torch.arange(n_seeds, device=dev)
+        self.frozen: dict[int, tuple[torch.Tensor, ...]] = {}
+        self.steps_S = np.full(n_seeds, steps, dtype=np.int64)
+        self.patience = patience
+        self.last_codes_RS: torch.Tensor | None = None
+        self.streak_S = torch.zeros(n_seeds, dtype=torch.int64, device=dev)
+
+    def check(
+        self,
+        codes_RS: torch.Tensor,
+        params: _Packed,
+        loss_S: torch.Tensor,
+        losses_ST: torch.Tensor,
+        step: int,
+    ) -> torch.Tensor | None:
+        """Count this check's codes; freeze the seeds stable for ``patience`` checks.
+
+        A frozen seed keeps ``params`` (those that made these codes), records ``step``
+        updates, and its losses after ``step`` repeat ``loss_S``. Returns the stop mask
+        over the live slots, or None when no seed stops.
+        """
+        if self.last_codes_RS is not None:
+            same_S = (codes_RS == self.last_codes_RS).all(dim=0)
+            self.streak_S = torch.where(same_S, self.streak_S + 1, 0)
+        self.last_codes_RS = codes_RS
+        if not bool((self.streak_S >= self.patience).any()):
+            return None
+        stop_S = self.streak_S >= self.patience
+        stopped = _unpack(params.select(torch.nonzero(stop_S).flatten()))
+        for i, j in enumerate(torch.nonzero(stop_S).flatten().tolist()):
+            k = int(self.live[j])
+            self.frozen[k] = tuple(t[i : i + 1] for t in stopped)
+            self.steps_S[k] = step
+            losses_ST[k, step + 1 :] = loss_S[j]
+        return stop_S
+
+    def keep(self, keep: torch.Tensor) -> None:
+        """Only live slots ``keep`` (an index tensor) train on."""
+        self.live, self.streak_S = self.live[keep], self.streak_S[keep]
+        self.last_codes_RS = self.last_codes_RS[:, keep]
+
+    def final_params(self, params: _Packed) -> list[torch.Tensor]:
+        """(W_enc_SDF, b_enc_SF, W_dec_SFD, b_pre_SD) of every seed in seed order: the
+        frozen ones as they stopped, the others from the live ``params``."""
+        trained = _unpack(params)
+        slot = {int(k): j for j, k in enumerate(self.live.tolist())}
+        frozen, seeds = self.frozen, range(len(self.steps_S))
+        return [
+            torch.cat([frozen[k][i] if k in frozen else trained[i][slot[k]][None] for k in seeds])
+            for i in range(4)
+        ]
+
+
+def _check_finite_params(
+    final: Sequence[torch.Tensor], seeds: tuple[int, ...], steps: int, lr: float, l1: float
+) -> None:
+    """Raise FloatingPointError naming the first seed whose trained parameters are not
+    finite."""
     for name, t in zip(("W_enc", "b_enc", "W_dec", "b_pre"), final, strict=True):
         if not torch.isfinite(t).all():
             bad = int(torch.nonzero((~torch.isfinite(t.flatten(1))).any(dim=1))[0])
@@ -527,9 +572,6 @@ def train_saes(
                 f"last step ({steps - 1}); lower lr (now {lr}) or l1 (now {l1}), or rescale "
                 "the input"
             )
-    result_params = SAEParams(*final, seeds=seeds)
-    losses = losses_ST.cpu().numpy()
-    return SAETrainResult(result_params, losses, time.perf_counter() - start, str(dev), steps_S)
 
 
 def _select_seeds(

@@ -24,7 +24,7 @@ window starts at prompt 0 and includes training prompts.
 tasks: for every head, how many codes it takes on positives and negatives, how many
 are positive-only (its node score), and how many distinct output vectors it writes,
 with its role in the task (truth, a compiled head of another program, a random
-distractor head) read from ``task.metadata["head_owner"]``.
+distractor head) read from ``task.head_owner``.
 """
 
 from __future__ import annotations
@@ -107,37 +107,41 @@ def recount(
     if n_prompts is not None and n_prompts < 1:
         raise ValueError(f"n_prompts={n_prompts}; count at least one prompt")
     t0 = time.perf_counter()
-    kept = []
-    for codes_RH, per, label in (
-        (discovery.codes_pos, rows_per_prompt[0], "positive"),
-        (discovery.codes_neg, rows_per_prompt[1], "negative"),
-    ):
-        n_available = codes_RH.shape[0] // per
-        stop = n_available if n_prompts is None else start + n_prompts
-        if stop > n_available or start >= n_available:
-            raise ValueError(
-                f"asked for {label} prompts [{start}, {stop}) but the discovery counted "
-                f"{n_available}; load the task with more prompts (n_examples=...) or count fewer"
-            )
-        kept.append(codes_RH[start * per : stop * per])
-    pos_NH, neg_MH = kept
-    node_H = scores.node_scores(pos_NH, neg_MH)
-    edge_HH = scores.edge_scores(pos_NH, neg_MH)
-    rule = getattr(discovery.config, "effective_edge_head_score", "row_sum")
-    edge_node_H = scores.edge_head_scores(edge_HH, rule)
+    pos_NH = _window_rows(discovery.codes_pos, rows_per_prompt[0], start, n_prompts, "positive")
+    neg_MH = _window_rows(discovery.codes_neg, rows_per_prompt[1], start, n_prompts, "negative")
+    rule = discovery.sae_config.effective_edge_head_score
+    scored = scores.score_codes(pos_NH, neg_MH, rule)
     shape = discovery.node_scores.shape
     timings = dict(discovery.timings)
     timings["recount"] = time.perf_counter() - t0
     timings["total"] = timings.get("total", 0.0) + timings["recount"]
     return dataclasses.replace(
         discovery,
-        node_scores=node_H.reshape(shape),
-        edge_scores=edge_HH,
-        edge_node_scores=edge_node_H.reshape(shape),
+        node_scores=scored.node_H.reshape(shape),
+        edge_scores=scored.edge_HH,
+        edge_node_scores=scored.edge_node_H.reshape(shape),
         codes_pos=pos_NH,
         codes_neg=neg_MH,
         timings=timings,
     )
+
+
+def _window_rows(
+    codes_RH: np.ndarray, rows_per_prompt: int, start: int, n_prompts: int | None, label: str
+) -> np.ndarray:
+    """Rows [R', H] of prompts ``[start, start + n_prompts)`` of one set's codes [R, H].
+
+    ``label`` ("positive" / "negative") names the set in the error when the window runs
+    past the prompts the discovery counted.
+    """
+    n_available = codes_RH.shape[0] // rows_per_prompt
+    stop = n_available if n_prompts is None else start + n_prompts
+    if stop > n_available or start >= n_available:
+        raise ValueError(
+            f"asked for {label} prompts [{start}, {stop}) but the discovery counted "
+            f"{n_available}; load the task with more prompts (n_examples=...) or count fewer"
+        )
+    return codes_RH[start * rows_per_prompt : stop * rows_per_prompt]
 
 
 # ---------------------------------------------------------------------------------------
@@ -203,17 +207,11 @@ def sweep(
     if not seeds:
         raise ValueError("give at least one seed")
     count_values = grid.pop(COUNT_KEY, (n_count,))
-    keys = list(grid)
-    settings = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
+    settings = [dict(zip(grid, combo, strict=True)) for combo in itertools.product(*grid.values())]
     configs = [dataclasses.replace(base_config, **s) for s in settings]
-    counts_train = {c.counts_train_examples for c in configs}
-    if len(counts_train) > 1:
-        raise ValueError(
-            "the grid mixes count_train_examples settings; sweep them separately so every "
-            "setting counts codes on the same prompts"
-        )
+    counts_train = _counts_train_examples(configs)
     if count_from is None:
-        count_from = 0 if counts_train.pop() else max(c.n_train for c in configs)
+        count_from = 0 if counts_train else max(c.n_train for c in configs)
     caches = {} if caches is None else caches
     cache_poolings(task, dict.fromkeys(c.pooling for c in configs), base_config, caches)
 
@@ -222,21 +220,7 @@ def sweep(
         list(zip(settings, configs, strict=True)), desc=f"sweep {task.name}", disable=not progress
     ):
         acts = caches[cfg.pooling]
-        n_pos, n_neg = _n_prompts(acts)
-        first_counted = 0 if cfg.counts_train_examples else cfg.n_train
-        if count_from < first_counted:
-            raise ValueError(
-                f"count_from={count_from} lies inside the {cfg.n_train} training prompts; "
-                f"count from prompt {first_counted} or later"
-            )
-        for k in count_values:
-            needed = count_from + (k or 1)
-            if needed > min(n_pos, n_neg):
-                raise ValueError(
-                    f"counting {k} prompts from prompt {count_from} needs {needed} prompts per "
-                    f"set; {task.name} has {n_pos} positives and {n_neg} negatives: load it "
-                    "with more (n_examples=...)"
-                )
+        first_counted = _check_window(task, cfg, acts, count_from, count_values)
         found = discover_seeds(task, cfg, seeds=seeds, activations=acts)
         per_prompt = (acts.rows_per_prompt_pos, acts.rows_per_prompt_neg)
         for k in count_values:
@@ -245,25 +229,75 @@ def sweep(
                     d_k = d  # the discovery already counted exactly this window
                 else:
                     d_k = recount(d, count_from - first_counted, k, per_prompt)
-                metrics = evaluate(d_k, task.ground_truth)
-                row = {
-                    "task": task.name,
-                    "label": task.label,
-                    "model_source": task.model_source,
-                    **setting,
-                    "pooling": cfg.pooling,
-                    "n_train": cfg.n_train,
-                    COUNT_KEY: d_k.codes_pos.shape[0] // per_prompt[0],
-                    "count_from": count_from,
-                    "seed": d_k.seed,
-                    **{m: metrics[m] for m in METRICS},
-                    "n_truth": metrics["n_truth"],
-                    "seconds": d_k.timings["total"] - d_k.timings.get("cache", 0.0),
-                }
+                row = _sweep_row(task, setting, cfg, d_k, count_from, per_prompt[0])
                 if keep_discoveries:
                     row["discovery"] = d_k
                 rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _counts_train_examples(configs: Sequence[SAEConfig]) -> bool:
+    """Whether the settings count codes on their training prompts too (all must agree)."""
+    counts_train = {c.counts_train_examples for c in configs}
+    if len(counts_train) > 1:
+        raise ValueError(
+            "the grid mixes count_train_examples settings; sweep them separately so every "
+            "setting counts codes on the same prompts"
+        )
+    return counts_train.pop()
+
+
+def _check_window(
+    task: Task,
+    cfg: SAEConfig,
+    acts: HeadActivations,
+    count_from: int,
+    count_values: Sequence[int | None],
+) -> int:
+    """The first prompt ``cfg`` counts codes on, after checking that every counted window
+    ``[count_from, count_from + k)`` lies outside its training prompts and inside the task."""
+    n_pos, n_neg = _n_prompts(acts)
+    first_counted = 0 if cfg.counts_train_examples else cfg.n_train
+    if count_from < first_counted:
+        raise ValueError(
+            f"count_from={count_from} lies inside the {cfg.n_train} training prompts; "
+            f"count from prompt {first_counted} or later"
+        )
+    for k in count_values:
+        needed = count_from + (k or 1)
+        if needed > min(n_pos, n_neg):
+            raise ValueError(
+                f"counting {k} prompts from prompt {count_from} needs {needed} prompts per "
+                f"set; {task.name} has {n_pos} positives and {n_neg} negatives: load it "
+                "with more (n_examples=...)"
+            )
+    return first_counted
+
+
+def _sweep_row(
+    task: Task,
+    setting: Mapping[str, object],
+    cfg: SAEConfig,
+    discovery: Discovery,
+    count_from: int,
+    rows_per_positive: int,
+) -> dict[str, object]:
+    """One row of :func:`sweep`'s table: the setting, the seed and its metrics."""
+    metrics = evaluate(discovery, task.ground_truth)
+    return {
+        "task": task.name,
+        "label": task.label,
+        "model_source": task.model_source,
+        **setting,
+        "pooling": cfg.pooling,
+        "n_train": cfg.n_train,
+        COUNT_KEY: discovery.codes_pos.shape[0] // rows_per_positive,
+        "count_from": count_from,
+        "seed": discovery.seed,
+        **{m: metrics[m] for m in METRICS},
+        "n_truth": metrics["n_truth"],
+        "seconds": discovery.timings["total"] - discovery.timings.get("cache", 0.0),
+    }
 
 
 def sweep_tasks(
@@ -322,20 +356,20 @@ def head_roles(task: Task) -> np.ndarray:
     """Role of every head, str array [n_layers, n_heads] (values from :data:`ROLES`).
 
     "truth": in the ground truth. For stacked tracr tasks
-    (``task.metadata["head_owner"]``, "layer.head" -> owner): "compiled, not truth" (a
+    (``task.head_owner[layer][head]``, the owner): "compiled, not truth" (a
     head of another compiled program, or an idle slot of the target), "random
     distractor" (random weights, provably cannot change the output), "empty slot"
     (zero weights). Other tasks: "not truth".
     """
     truth = task.ground_truth.head_labels(task.n_layers, task.n_heads)
-    owners = task.metadata.get("head_owner") if task.metadata else None
+    owners = task.head_owner
     roles = np.full((task.n_layers, task.n_heads), ROLE_OTHER, dtype=object)
     for layer in range(task.n_layers):
         for head in range(task.n_heads):
             if truth[layer, head]:
                 roles[layer, head] = ROLE_TRUTH
             elif owners is not None:
-                who = owners.get(f"{layer}.{head}", "")
+                who = owners[layer][head]
                 roles[layer, head] = {"random": ROLE_RANDOM, "": ROLE_EMPTY}.get(
                     who, ROLE_COMPILED
                 )
@@ -372,11 +406,11 @@ def head_code_table(
     cached rows (rounded to 1e-4), a property of the model and prompts, not of the SAE.
     """
     roles = head_roles(task).ravel()
-    owners = task.metadata.get("head_owner") if task.metadata else None
+    owners = task.head_owner
     distinct: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     rows = []
     for d in discoveries:
-        pooling = getattr(d.config, "pooling", "mean")
+        pooling = d.sae_config.pooling
         acts = activations.get(pooling) if isinstance(activations, Mapping) else activations
         if acts is not None and pooling not in distinct:
             distinct[pooling] = distinct_outputs(acts)
@@ -393,7 +427,7 @@ def head_code_table(
                 "layer": head.layer,
                 "head_index": head.head,
                 "role": roles[h],
-                "owner": None if owners is None else owners.get(str(head)),
+                "owner": None if owners is None else owners[head.layer][head.head],
                 "truth": roles[h] == ROLE_TRUTH,
                 "n_pos_codes": len(pos),
                 "n_neg_codes": len(neg),

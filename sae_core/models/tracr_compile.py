@@ -314,71 +314,16 @@ def _craft_to_weights(
     name: str, program: Any, craft_model: Any, spaces: dict[str, Any], max_seq_len: int
 ) -> ProgramWeights:
     """Lay a craft model's blocks out as dense weights (what tracr's assembly computes)."""
-    from tracr.craft import bases, transformers
-    from tracr.rasp import rasp
+    from tracr.craft import bases
 
-    residual = bases.join_vector_spaces(
-        craft_model.residual_space, spaces["tokens"], spaces["indices"], spaces["output"]
+    residual = _Residual.of(
+        bases.join_vector_spaces(
+            craft_model.residual_space, spaces["tokens"], spaces["indices"], spaces["output"]
+        )
     )
-    index = {d: i for i, d in enumerate(residual.basis)}
-    d_model = len(index)
-
-    def into_residual(space: Any) -> np.ndarray:  # [space dims, d_model] inclusion
-        m = np.zeros((space.num_dims, d_model))
-        for i, d in enumerate(space.basis):
-            if d in index:
-                m[i, index[d]] = 1.0
-        return m
-
-    blocks = list(craft_model.blocks)
-    slots = _layer_slots(blocks)
-    n_layers = slots[-1] // 2 + 1 if slots else 1
-    heads_per_block = [
-        list(b.as_multi().heads()) for b in blocks if not isinstance(b, transformers.MLP)
-    ]
-    all_heads = [h for hs in heads_per_block for h in hs]
-    n_heads = max([len(hs) for hs in heads_per_block], default=1)
-    # tracr's key_size (also its attention scale): the widest bilinear form of any head.
-    key_size = max([max(h.w_qk.matrix.shape) for h in all_heads], default=1)
-    mlps = [b for b in blocks if isinstance(b, transformers.MLP)]
-    d_mlp = max([m.fst.output_space.num_dims for m in mlps], default=1)
-
-    W_Q = np.zeros((n_layers, n_heads, d_model, key_size))
-    W_K, W_V = np.zeros_like(W_Q), np.zeros_like(W_Q)
-    W_O = np.zeros((n_layers, n_heads, key_size, d_model))
-    W_in = np.zeros((n_layers, d_model, d_mlp))
-    W_out = np.zeros((n_layers, d_mlp, d_model))
-    for block, slot in zip(blocks, slots, strict=True):
-        layer = slot // 2
-        if isinstance(block, transformers.MLP):
-            hidden = block.fst.output_space.num_dims
-            W_in[layer, :, :hidden] = into_residual(block.fst.input_space).T @ block.fst.matrix
-            W_out[layer, :hidden, :] = block.snd.matrix @ into_residual(block.snd.output_space)
-            continue
-        for h, head in enumerate(block.as_multi().heads()):
-            qk, ov = head.w_qk, head.w_ov
-            k, v = qk.matrix.shape[1], ov.matrix.shape[1]
-            W_Q[layer, h, :, :k] = into_residual(qk.left_space).T @ qk.matrix
-            W_K[layer, h, :, :k] = into_residual(qk.right_space).T
-            W_V[layer, h, :, :v] = into_residual(ov.input_space).T @ ov.matrix
-            W_O[layer, h, :v, :] = into_residual(ov.output_space)
-    # tracr's MultiHeadAttention divides scores by sqrt(key_size); fold it into W_Q.
-    W_Q /= np.sqrt(key_size)
-
-    W_E = into_residual(spaces["tokens"])
-    one = bases.BasisDirection("one")
-    if one in index:  # tracr writes the constant "one" direction at every position
-        W_E[:, index[one]] = 1.0
-    W_pos = np.concatenate([np.zeros((1, d_model)), into_residual(spaces["indices"])])
-
-    output_basis = list(spaces["output"].basis)
-    W_U = into_residual(spaces["output"]).T  # [d_model, n_out], columns in basis order
-    output_values = (
-        tuple(d.value for d in output_basis) if rasp.is_categorical(program) else None
-    )
-    if output_values is None and W_U.shape[1] != 1:
-        raise ValueError(f"numerical output of {name!r} spans {W_U.shape[1]} dimensions")
-
+    W_Q, W_K, W_V, W_O, W_in, W_out = _block_weights(list(craft_model.blocks), residual)
+    W_E, W_pos = _embeddings(residual, spaces)
+    W_U, output_values = _unembedding(name, program, residual, spaces["output"])
     dense = DenseWeights(
         *(_readonly(a) for a in (W_E, W_pos, W_Q, W_K, W_V, W_O, W_in, W_out, W_U))
     )
@@ -389,10 +334,110 @@ def _craft_to_weights(
         weights=dense,
         token_values=tuple(d.value for d in spaces["tokens"].basis),
         output_values=output_values,
-        residual_labels=tuple(str(d) for d in residual.basis),
+        residual_labels=tuple(str(d) for d in residual.space.basis),
         head_mask=head_mask,
         max_seq_len=max_seq_len,
     )
+
+
+@dataclass(frozen=True, eq=False)
+class _Residual:
+    """The compiled model's residual space: one dimension per labelled basis direction."""
+
+    space: Any  # tracr.craft.bases.VectorSpaceWithBasis
+    index: dict[Any, int]  # residual dimension of each basis direction
+
+    @staticmethod
+    def of(space: Any) -> _Residual:
+        """The residual space ``space`` with its directions numbered in basis order."""
+        return _Residual(space, {d: i for i, d in enumerate(space.basis)})
+
+    @property
+    def d_model(self) -> int:
+        return len(self.index)
+
+    def inclusion(self, space: Any) -> np.ndarray:
+        """[space dims, d_model]: 1 where a direction of ``space`` is a residual direction."""
+        m = np.zeros((space.num_dims, self.d_model))
+        for i, d in enumerate(space.basis):
+            if d in self.index:
+                m[i, self.index[d]] = 1.0
+        return m
+
+
+def _block_weights(blocks: Sequence[Any], residual: _Residual) -> tuple[np.ndarray, ...]:
+    """Attention and MLP weights (W_Q, W_K, W_V, W_O, W_in, W_out) of the craft blocks.
+
+    Layers follow :func:`_layer_slots`; heads are as wide as tracr's key_size (the widest
+    bilinear form of any head), which is also tracr's attention scale, folded into W_Q.
+    """
+    from tracr.craft import transformers
+
+    into = residual.inclusion
+    slots = _layer_slots(blocks)
+    n_layers = slots[-1] // 2 + 1 if slots else 1
+    heads_per_block = [
+        list(b.as_multi().heads()) for b in blocks if not isinstance(b, transformers.MLP)
+    ]
+    all_heads = [h for hs in heads_per_block for h in hs]
+    n_heads = max([len(hs) for hs in heads_per_block], default=1)
+    key_size = max([max(h.w_qk.matrix.shape) for h in all_heads], default=1)
+    mlps = [b for b in blocks if isinstance(b, transformers.MLP)]
+    d_mlp = max([m.fst.output_space.num_dims for m in mlps], default=1)
+    d_model = residual.d_model
+
+    W_Q = np.zeros((n_layers, n_heads, d_model, key_size))
+    W_K, W_V = np.zeros_like(W_Q), np.zeros_like(W_Q)
+    W_O = np.zeros((n_layers, n_heads, key_size, d_model))
+    W_in = np.zeros((n_layers, d_model, d_mlp))
+    W_out = np.zeros((n_layers, d_mlp, d_model))
+    for block, slot in zip(blocks, slots, strict=True):
+        layer = slot // 2
+        if isinstance(block, transformers.MLP):
+            hidden = block.fst.output_space.num_dims
+            W_in[layer, :, :hidden] = into(block.fst.input_space).T @ block.fst.matrix
+            W_out[layer, :hidden, :] = block.snd.matrix @ into(block.snd.output_space)
+            continue
+        for h, head in enumerate(block.as_multi().heads()):
+            qk, ov = head.w_qk, head.w_ov
+            k, v = qk.matrix.shape[1], ov.matrix.shape[1]
+            W_Q[layer, h, :, :k] = into(qk.left_space).T @ qk.matrix
+            W_K[layer, h, :, :k] = into(qk.right_space).T
+            W_V[layer, h, :, :v] = into(ov.input_space).T @ ov.matrix
+            W_O[layer, h, :v, :] = into(ov.output_space)
+    # tracr's MultiHeadAttention divides scores by sqrt(key_size); fold it into W_Q.
+    W_Q /= np.sqrt(key_size)
+    return W_Q, W_K, W_V, W_O, W_in, W_out
+
+
+def _embeddings(residual: _Residual, spaces: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Token and position embeddings (W_E, W_pos); position 0 (BOS) embeds to zero."""
+    from tracr.craft import bases
+
+    W_E = residual.inclusion(spaces["tokens"])
+    one = bases.BasisDirection("one")
+    if one in residual.index:  # tracr writes the constant "one" direction at every position
+        W_E[:, residual.index[one]] = 1.0
+    W_pos = np.concatenate(
+        [np.zeros((1, residual.d_model)), residual.inclusion(spaces["indices"])]
+    )
+    return W_E, W_pos
+
+
+def _unembedding(
+    name: str, program: Any, residual: _Residual, output_space: Any
+) -> tuple[np.ndarray, tuple[Hashable, ...] | None]:
+    """W_U [d_model, n_out] (columns in the output basis order) and the value of each
+    output logit, or None for a numerical output (then a single logit)."""
+    from tracr.rasp import rasp
+
+    W_U = residual.inclusion(output_space).T
+    output_values = (
+        tuple(d.value for d in output_space.basis) if rasp.is_categorical(program) else None
+    )
+    if output_values is None and W_U.shape[1] != 1:
+        raise ValueError(f"numerical output of {name!r} spans {W_U.shape[1]} dimensions")
+    return W_U, output_values
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:

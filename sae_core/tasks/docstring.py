@@ -23,8 +23,9 @@ description. Assumptions: the reST layout above (a leading newline, 4-space inde
 empty line after the description, the prompt ending in "    :param"); every name is
 drawn without replacement from :data:`VARIABLE_NAMES` per prompt (ACDC also draws names
 its other corruptions need; we draw only those used); description words are drawn
-without replacement from :data:`DESCRIPTION_WORDS` for each line. ``wrong_tokens`` is
-the def-suffix arg; ``wrong_tokens_all`` [N, 5] holds every other arg of the positive.
+without replacement from :data:`DESCRIPTION_WORDS` for each line. ``Task.answers.wrong`` is
+the def-suffix arg; ``metadata["wrong_tokens_all"]`` [N, 5] holds every other arg of the
+positive.
 
 attn-only-4l's own tokenizer (NeelNanda/gpt-neox-tokenizer-digits) is not available
 offline: with pretrained weights from the local cache it is used; a random-weight
@@ -42,9 +43,7 @@ import torch
 
 from sae_core.models.tokenizers import PromptPair
 from sae_core.tasks.ground_truth import TRUTHS
-from sae_core.tasks.paired import load_paired_task
-from sae_core.tasks.registry import register_task
-from sae_core.types import Task
+from sae_core.tasks.paired import register_paired_task
 
 TASK_NAME = "docstring"
 MODEL_NAME = "attn-only-4l"
@@ -147,33 +146,25 @@ def docstring_pairs(seed: int = 0) -> Iterator[PromptPair]:
         )
 
 
-@register_task(TASK_NAME)
-def build(
-    *,
-    n_examples: int = 250,
-    seed: int = 0,
-    model_source: str = "pretrained",
-    truth_variant: str = "paper",
-    tokenizer=None,
-    device: str = "cpu",
-) -> Task:
-    """Docstring on attn-only-4l: ``n_examples`` clean prompts, random-random negatives.
+def _other_args(encoder, tok):
+    """Metadata of docstring: the tokens of every other arg of each positive [N, 5]."""
+    wrong_all = [[encoder.single_token(" " + a) for a in p.info["others"]] for p in tok.pairs]
+    return {"wrong_tokens_all": torch.tensor(wrong_all, dtype=torch.long)}
+
+
+build = register_paired_task(
+    TASK_NAME,
+    MODEL_NAME,
+    docstring_pairs,
+    describe=lambda truth_variant: "docstring (reST, random-random negatives) on "
+    f"attn-only-4l; truth variant {truth_variant!r}",
+    doc="""Docstring on attn-only-4l: ``n_examples`` clean prompts, random-random negatives.
 
     ``truth_variant``: "paper" (with 1.0) or "acdc" (with 1.2, plus ACDC's head edges).
     ``model_source``: "pretrained" (local cache) or "random" (stand-in seeded by ``seed``,
-    tokenized with the GPT-2 BPE unless ``tokenizer`` is given). ``metadata``:
-    ``answer_tokens`` [N], ``wrong_tokens`` [N] (the def-suffix arg), ``wrong_tokens_all``
-    [N, 5], prompt texts and per-pair ``info``.
-    """
-    def other_args(encoder, tok):
-        wrong_all = [[encoder.single_token(" " + a) for a in p.info["others"]] for p in tok.pairs]
-        return {"wrong_tokens_all": torch.tensor(wrong_all, dtype=torch.long)}
-
-    return load_paired_task(
-        TASK_NAME, MODEL_NAME, docstring_pairs(seed), n_examples=n_examples, seed=seed,
-        model_source=model_source, truth_variant=truth_variant, tokenizer=tokenizer,
-        device=device,
-        description="docstring (reST, random-random negatives) on attn-only-4l; "
-        f"truth variant {truth_variant!r}",
-        extra_metadata=other_args,
-    )
+    tokenized with the GPT-2 BPE unless ``tokenizer`` is given). ``answers``:
+    correct [N], wrong [N] (the def-suffix arg). ``metadata``: ``wrong_tokens_all``
+    [N, 5] and per-pair ``info``.
+    """,
+    extra_metadata=_other_args,
+)

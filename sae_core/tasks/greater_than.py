@@ -12,9 +12,9 @@ works only where GPT-2's BPE splits " XXYY" into " XX" + "YY". It does not for e
 sampled: the years in use are 1202-1898 less those. The tests check this static list
 against the exact GPT-2 BPE.
 
-``answer_tokens`` / ``wrong_tokens``: the endings YY+1 (greater) and YY-1 (not greater),
-for logit-difference metrics; ``year_tokens`` [100] (the ids of "00".."99") and
-``start_yy`` [N] give Hanna et al.'s probability difference.
+``Task.answers``: the endings YY+1 (correct, greater) and YY-1 (wrong, not greater),
+for logit-difference metrics; ``metadata["year_tokens"]`` [100] (the ids of "00".."99")
+and ``metadata["start_yy"]`` [N] give Hanna et al.'s probability difference.
 """
 
 from __future__ import annotations
@@ -26,9 +26,7 @@ import torch
 
 from sae_core.models.tokenizers import PromptPair
 from sae_core.tasks.ground_truth import TRUTHS
-from sae_core.tasks.paired import load_paired_task
-from sae_core.tasks.registry import register_task
-from sae_core.types import Task
+from sae_core.tasks.paired import register_paired_task
 
 TASK_NAME = "greater-than"
 MODEL_NAME = "gpt2"
@@ -86,33 +84,25 @@ def greater_than_pairs(seed: int = 0) -> Iterator[PromptPair]:
         )
 
 
-@register_task(TASK_NAME)
-def build(
-    *,
-    n_examples: int = 250,
-    seed: int = 0,
-    model_source: str = "pretrained",
-    truth_variant: str = "paper",
-    tokenizer=None,
-    device: str = "cpu",
-) -> Task:
-    """Greater-than on GPT-2 small: ``n_examples`` positives and their YY=01 negatives.
+def _years(encoder, tok):
+    """Metadata of greater-than: the token of every YY ending and each prompt's YY."""
+    return {
+        "year_tokens": torch.tensor([encoder.single_token(f"{yy:02d}") for yy in range(100)]),
+        "start_yy": torch.tensor([p.info["yy"] for p in tok.pairs], dtype=torch.long),
+    }
+
+
+build = register_paired_task(
+    TASK_NAME,
+    MODEL_NAME,
+    greater_than_pairs,
+    describe=lambda truth_variant: "greater-than (YY positives, YY=01 negatives) on GPT-2 small",
+    doc="""Greater-than on GPT-2 small: ``n_examples`` positives and their YY=01 negatives.
 
     ``truth_variant``: "paper" (9 heads; the only variant). ``model_source``: "pretrained"
     (local cache) or "random" (stand-in seeded by ``seed``). ``tokenizer`` overrides the
-    model's; random stand-ins default to the GPT-2 BPE. ``metadata``: ``answer_tokens``
-    (YY+1), ``wrong_tokens`` (YY-1), ``year_tokens`` [100], ``start_yy`` [N], prompt texts.
-    """
-    def years(encoder, tok):
-        return {
-            "year_tokens": torch.tensor([encoder.single_token(f"{yy:02d}") for yy in range(100)]),
-            "start_yy": torch.tensor([p.info["yy"] for p in tok.pairs], dtype=torch.long),
-        }
-
-    return load_paired_task(
-        TASK_NAME, MODEL_NAME, greater_than_pairs(seed), n_examples=n_examples, seed=seed,
-        model_source=model_source, truth_variant=truth_variant, tokenizer=tokenizer,
-        device=device,
-        description="greater-than (YY positives, YY=01 negatives) on GPT-2 small",
-        extra_metadata=years,
-    )
+    model's; random stand-ins default to the GPT-2 BPE. ``answers``: YY+1 (correct), YY-1
+    (wrong). ``metadata``: ``year_tokens`` [100], ``start_yy`` [N].
+    """,
+    extra_metadata=_years,
+)

@@ -20,9 +20,7 @@ from collections.abc import Iterator
 
 from sae_core.models.tokenizers import PromptPair
 from sae_core.tasks.ground_truth import TRUTHS
-from sae_core.tasks.paired import load_paired_task
-from sae_core.tasks.registry import register_task
-from sae_core.types import Task
+from sae_core.tasks.paired import register_paired_task
 
 TASK_NAME = "ioi"
 MODEL_NAME = "gpt2"
@@ -81,28 +79,18 @@ def ioi_pairs(seed: int = 0) -> Iterator[PromptPair]:
         i += 1
 
 
-@register_task(TASK_NAME)
-def build(
-    *,
-    n_examples: int = 250,
-    seed: int = 0,
-    model_source: str = "pretrained",
-    truth_variant: str = "paper",
-    tokenizer=None,
-    device: str = "cpu",
-) -> Task:
-    """IOI on GPT-2 small: ``n_examples`` positives (ABBA/BABA) and their ABC negatives.
+build = register_paired_task(
+    TASK_NAME,
+    MODEL_NAME,
+    ioi_pairs,
+    describe=lambda truth_variant: "IOI (ABBA/BABA positives, ABC negatives) on GPT-2 "
+    f"small; truth variant {truth_variant!r}",
+    doc="""IOI on GPT-2 small: ``n_examples`` positives (ABBA/BABA) and their ABC negatives.
 
     ``truth_variant``: "paper" (with 11.3) or "acdc" (with 9.0), both 26 heads.
     ``model_source``: "pretrained" (local cache) or "random" (stand-in, seeded by ``seed``).
     ``tokenizer``: overrides the model's; random stand-ins default to the GPT-2 BPE.
-    ``metadata``: ``answer_tokens`` (IO) and ``wrong_tokens`` (S), LongTensor [N]; the prompt
-    texts; per-pair ``info``; the tokenizer used.
-    """
-    return load_paired_task(
-        TASK_NAME, MODEL_NAME, ioi_pairs(seed), n_examples=n_examples, seed=seed,
-        model_source=model_source, truth_variant=truth_variant, tokenizer=tokenizer,
-        device=device,
-        description="IOI (ABBA/BABA positives, ABC negatives) on GPT-2 small; "
-        f"truth variant {truth_variant!r}",
-    )
+    ``answers``: IO (correct) and S (wrong), LongTensor [N]; ``tokenizer_name``: the
+    tokenizer used; ``positive_texts`` / ``negative_texts``; ``metadata``: per-pair ``info``.
+    """,
+)

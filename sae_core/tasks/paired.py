@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sae_core.models.pretrained import load_model
@@ -14,7 +14,8 @@ from sae_core.models.tokenizers import (
     tokenize_pairs,
 )
 from sae_core.tasks.ground_truth import TRUTHS
-from sae_core.types import Task
+from sae_core.tasks.registry import TaskBuilder, register_task
+from sae_core.types import Answers, Task
 
 
 def load_paired_task(
@@ -31,11 +32,13 @@ def load_paired_task(
     description: str,
     extra_metadata=None,
 ) -> Task:
-    """Load the model, tokenize ``pairs``, and build the Task with the shared metadata.
+    """Load the model, tokenize ``pairs``, and build the Task with its answers.
 
-    ``extra_metadata(encoder, tokenized) -> dict`` adds task-specific entries.
-    Metadata always holds ``answer_tokens`` / ``wrong_tokens`` [N], the prompt texts,
-    per-pair ``info``, the truth variant, tokenizer, BOS flag, rejected count and seed.
+    The Task's ``answers`` hold each pair's answer / wrong token [N]; ``tokenizer_name``
+    the text encoder used; ``positive_texts`` / ``negative_texts`` the prompt texts.
+    ``extra_metadata(encoder, tokenized) -> dict`` adds task-specific provenance;
+    metadata always holds per-pair ``info``, the truth variant, BOS flag, rejected count
+    and seed.
     """
     variants = TRUTHS[task_name]
     if truth_variant not in variants:
@@ -44,13 +47,8 @@ def load_paired_task(
     encoder: TextEncoder = encoder_for(model, tokenizer)
     tok: TokenizedPairs = tokenize_pairs(encoder, pairs, n_examples, model.cfg.d_vocab)
     metadata = {
-        "answer_tokens": tok.answer_tokens,
-        "wrong_tokens": tok.wrong_tokens,
-        "positive_prompts": [p.positive for p in tok.pairs],
-        "negative_prompts": [p.negative for p in tok.pairs],
         "pair_info": [p.info for p in tok.pairs],
         "truth_variant": truth_variant,
-        "tokenizer": encoder.name,
         "bos_prepended": encoder.bos is not None,
         "n_rejected": tok.n_rejected,
         "seed": seed,
@@ -65,5 +63,46 @@ def load_paired_task(
         ground_truth=variants[truth_variant],
         model_source=model_source,
         description=description,
+        answers=Answers(correct=tok.answer_tokens, wrong=tok.wrong_tokens),
+        tokenizer_name=encoder.name,
+        positive_texts=tuple(p.positive for p in tok.pairs),
+        negative_texts=tuple(p.negative for p in tok.pairs),
         metadata=metadata,
     )
+
+
+def register_paired_task(
+    task_name: str,
+    model_name: str,
+    make_pairs: Callable[[int], Iterator[PromptPair]],
+    *,
+    describe: Callable[[str], str],
+    doc: str,
+    extra_metadata=None,
+) -> TaskBuilder:
+    """Register, under ``task_name``, and return the builder of a prompt-pair task.
+
+    Every prompt-pair task has the one builder signature ``build(*, n_examples=250,
+    seed=0, model_source="pretrained", truth_variant="paper", tokenizer=None,
+    device="cpu") -> Task``, which :func:`load_paired_task` serves. ``make_pairs(seed)``:
+    the task's prompt pairs; ``describe(truth_variant)``: the Task's description;
+    ``doc``: the builder's docstring; ``extra_metadata``: as in :func:`load_paired_task`.
+    """
+
+    def build(
+        *,
+        n_examples: int = 250,
+        seed: int = 0,
+        model_source: str = "pretrained",
+        truth_variant: str = "paper",
+        tokenizer=None,
+        device: str = "cpu",
+    ) -> Task:
+        return load_paired_task(
+            task_name, model_name, make_pairs(seed), n_examples=n_examples, seed=seed,
+            model_source=model_source, truth_variant=truth_variant, tokenizer=tokenizer,
+            device=device, description=describe(truth_variant), extra_metadata=extra_metadata,
+        )
+
+    build.__doc__ = doc
+    return register_task(task_name)(build)

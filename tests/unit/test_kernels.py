@@ -41,23 +41,30 @@ def codes_pairs(draw, max_heads: int = 6, max_examples: int = 12, max_code: int 
 
 FAST = settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
+KERNELS_AND_REFERENCES = [
+    (kernels.unique_code_counts, kernels.unique_code_counts_reference),
+    (kernels.unique_pair_counts, kernels.unique_pair_counts_reference),
+]
+
+
+def assert_kernels_match_references(pos, neg):
+    """Both public kernels give int64 results equal to their set-based references."""
+    for kernel, reference in KERNELS_AND_REFERENCES:
+        got = kernel(pos, neg)
+        assert got.dtype == np.int64
+        np.testing.assert_array_equal(got, reference(pos, neg))
+
 
 @FAST
 @given(codes_pairs())
-def test_unique_code_counts_matches_reference(codes):
-    pos, neg = codes
-    got = kernels.unique_code_counts(pos, neg)
-    assert got.dtype == np.int64
-    np.testing.assert_array_equal(got, kernels.unique_code_counts_reference(pos, neg))
+def test_kernels_match_references(codes):
+    assert_kernels_match_references(*codes)
 
 
 @FAST
 @given(codes_pairs())
-def test_unique_pair_counts_matches_reference(codes):
-    pos, neg = codes
-    got = kernels.unique_pair_counts(pos, neg)
-    assert got.dtype == np.int64
-    np.testing.assert_array_equal(got, kernels.unique_pair_counts_reference(pos, neg))
+def test_unique_pair_counts_symmetric_with_zero_diagonal(codes):
+    got = kernels.unique_pair_counts(*codes)
     np.testing.assert_array_equal(got, got.T)
     assert not np.diagonal(got).any()
 
@@ -78,12 +85,7 @@ def test_huge_codes_are_remapped(codes, offset):
     pos = pos.astype(np.int64) * 7 + offset
     neg = neg.astype(np.int64) * 7 + offset
     pos, neg = pos.clip(0), neg.clip(0)  # overflow of the shift is not what we test
-    np.testing.assert_array_equal(
-        kernels.unique_code_counts(pos, neg), kernels.unique_code_counts_reference(pos, neg)
-    )
-    np.testing.assert_array_equal(
-        kernels.unique_pair_counts(pos, neg), kernels.unique_pair_counts_reference(pos, neg)
-    )
+    assert_kernels_match_references(pos, neg)
 
 
 @pytest.mark.parametrize("dtype", INT_DTYPES)
@@ -92,12 +94,24 @@ def test_larger_random_case_each_dtype(dtype):
     n_codes = min(200, int(np.iinfo(dtype).max) + 1)
     pos = rng.integers(0, n_codes, (40, 30)).astype(dtype)
     neg = rng.integers(0, n_codes, (35, 30)).astype(dtype)
-    np.testing.assert_array_equal(
-        kernels.unique_pair_counts(pos, neg), kernels.unique_pair_counts_reference(pos, neg)
-    )
-    np.testing.assert_array_equal(
-        kernels.unique_code_counts(pos, neg), kernels.unique_code_counts_reference(pos, neg)
-    )
+    assert_kernels_match_references(pos, neg)
+
+
+@pytest.mark.parametrize("n_chunks", [1, 2, 3, 7])
+@pytest.mark.parametrize("n_heads", [1, 2, 5, 8, 13])
+def test_chunk_rows_cover_every_row_once(n_heads, n_chunks):
+    rows = [kernels._chunk_rows(c, n_chunks, n_heads) for c in range(n_chunks)]
+    assert sorted(np.concatenate(rows).tolist()) == list(range(n_heads))
+    n_pairs = [sum(n_heads - 1 - int(i) for i in r) for r in rows if len(r)]
+    assert max(n_pairs) - min(n_pairs) <= n_heads  # balanced to within one folded row
+
+
+def test_fresh_generations_clear_the_table_once_int32_runs_out():
+    stamp = np.full(4, 7, np.int32)
+    assert kernels._fresh_generations(stamp, 10) == (11, 12)
+    assert (stamp == 7).all()
+    assert kernels._fresh_generations(stamp, np.iinfo(np.int32).max - 2) == (1, 2)
+    assert not stamp.any()
 
 
 def test_all_shared_gives_zeros():

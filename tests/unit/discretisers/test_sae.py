@@ -265,15 +265,6 @@ def test_params_validate_shapes(batched):
         sae.SAEParams(p.W_enc_SDF, p.b_enc_SF, p.W_dec_SFD, p.b_pre_SD, (0,))
 
 
-def test_resolve_device():
-    assert sae.resolve_device("cpu") == torch.device("cpu")
-    expected = "cuda" if torch.cuda.is_available() else "cpu"
-    assert sae.resolve_device("auto").type == expected
-    if not torch.cuda.is_available():
-        with pytest.raises(RuntimeError, match="CUDA is not available.*device='cpu'"):
-            sae.resolve_device("cuda")
-
-
 def test_early_stop_freezes_each_seed_at_its_stop(x_RD):
     """A stopped seed's parameters equal plain training for exactly its recorded steps;
     the seeds still training are unaffected by their neighbours leaving the batch."""

@@ -24,8 +24,7 @@ CONFIG = SAEConfig(n_features=8, steps=3, n_train=2, device="cpu")
 @pytest.fixture(scope="module")
 def task():
     gen = torch.Generator().manual_seed(1)
-    owners = {"0.0": "sort", "0.1": "reverse", "0.2": "random", "1.0": "random",
-              "1.1": "", "1.2": "reverse"}
+    owners = (("sort", "reverse", "random"), ("random", "", "reverse"))
     return Task(
         name="toy",
         model=tiny_model(),
@@ -33,7 +32,7 @@ def task():
         negative=torch.randint(0, 20, (12, 5), generator=gen),
         ground_truth=GroundTruth({"0.1", "1.2"}, edges={("0.1", "1.2")}),
         model_source="random",
-        metadata={"head_owner": owners},
+        head_owner=owners,
     )
 
 
@@ -98,6 +97,7 @@ def test_recount_reference_and_positions(task, caches):
     same = sweeps.recount(d, 0, None, per)
     np.testing.assert_array_equal(same.node_scores, d.node_scores)
     np.testing.assert_array_equal(same.edge_scores, d.edge_scores)
+    np.testing.assert_array_equal(same.edge_node_scores, d.edge_node_scores)
     sub = sweeps.recount(d, 1, 3, per)
     pos, neg = d.codes_pos[5:20], d.codes_neg[5:20]
     np.testing.assert_array_equal(sub.codes_pos, pos)
@@ -151,7 +151,7 @@ def test_head_roles(task):
     assert roles[0, 0] == sweeps.ROLE_COMPILED
     assert roles[0, 2] == roles[1, 0] == sweeps.ROLE_RANDOM
     assert roles[1, 1] == sweeps.ROLE_EMPTY
-    plain = dataclasses.replace(task, metadata={})
+    plain = dataclasses.replace(task, head_owner=None)
     assert set(sweeps.head_roles(plain).ravel()) == {sweeps.ROLE_TRUTH, sweeps.ROLE_OTHER}
 
 
