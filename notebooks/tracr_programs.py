@@ -65,7 +65,7 @@ print("mode:", "FAST (one task, few steps: numbers are a smoke test)" if FAST el
 config = sae_core.SAEConfig(steps=STEPS)
 tasks = [sae_core.load_task(name, n_examples=N_EXAMPLES) for name in TASKS]
 for task in tasks:
-    owners = pd.Series(task.metadata["head_owner"]).value_counts().to_dict()
+    owners = pd.Series([o for row in task.head_owner for o in row]).value_counts().to_dict()
     print(f"{task.label}: {task.n_layers}x{task.n_heads} heads; truth "
           f"{sorted(str(h) for h in task.ground_truth.heads)}, "
           f"{len(task.ground_truth.edges)} truth edges; head owners {owners}")
@@ -94,7 +94,7 @@ plt.show()
 # For every head and seed: distinct codes on positives and on negatives, codes
 # seen only on positives (the node score), and the number of distinct pooled output
 # vectors the head writes (a property of the model and prompts, not of the SAE).
-# Roles come from the stacking record (`task.metadata["head_owner"]`).
+# Roles come from the stacking record (`task.head_owner`).
 
 # %%
 heads = pd.concat(

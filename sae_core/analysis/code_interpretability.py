@@ -191,8 +191,8 @@ def row_prompts(discovery: Discovery, n_prompts: int, label: str = "positive") -
     if label not in LABELS:
         raise ValueError(f"label={label!r}; use one of {LABELS}")
     codes = discovery.codes_pos if label == "positive" else discovery.codes_neg
-    config = discovery.config
-    offset = 0 if getattr(config, "counts_train_examples", False) else config.n_train
+    config = discovery.sae_config
+    offset = 0 if config.counts_train_examples else config.n_train
     n_rows = codes.shape[0]
     n_counted = n_prompts - offset
     if n_counted <= 0 or n_rows % n_counted:
@@ -201,7 +201,7 @@ def row_prompts(discovery: Discovery, n_prompts: int, label: str = "positive") -
             "training prompts skipped; pass the task this discovery was made on"
         )
     per_prompt = n_rows // n_counted
-    if per_prompt > 1 and getattr(config, "pooling", "mean") != "positions":
+    if per_prompt > 1 and config.pooling != "positions":
         raise ValueError(
             f"{n_rows} rows for {n_counted} prompts but pooling={config.pooling!r} gives one "
             "row per prompt; pass the task this discovery was made on"
@@ -214,19 +214,18 @@ def row_prompts(discovery: Discovery, n_prompts: int, label: str = "positive") -
 def decoder_for(task: Task) -> Decoder | None:
     """How to show a prompt of ``task`` as text, or None (show token ids).
 
-    tracr tasks: their vocabulary (``metadata["token_values"]``), tokens joined by spaces.
+    tracr tasks: their vocabulary (``task.token_values``), tokens joined by spaces.
     A model with a tokenizer: its ``decode``. Tasks tokenized with the GPT-2 BPE
-    (``metadata["tokenizer"]`` starting with "tiktoken", e.g. random-weight stand-ins):
+    (``task.tokenizer_name`` starting with "tiktoken", e.g. random-weight stand-ins):
     that BPE. Anything else (the induction toy's abstract tokens): None.
     """
-    meta = task.metadata
-    if "token_values" in meta:
-        values = list(meta["token_values"])
+    values = task.token_values
+    if values is not None:
         return lambda ids: " ".join(values[int(i)] for i in ids)
     tokenizer = getattr(task.model, "tokenizer", None)
     if tokenizer is not None:
         return lambda ids: tokenizer.decode([int(i) for i in ids])
-    if str(meta.get("tokenizer", "")).startswith("tiktoken"):
+    if (task.tokenizer_name or "").startswith("tiktoken"):
         from sae_core.models.tokenizers import gpt2_tiktoken
 
         bpe = gpt2_tiktoken()
@@ -321,7 +320,7 @@ def code_patterns(
     drawn at random (no draws: 0), the baseline ``fixed_positions`` should beat.
     Tokens are shown with ``decode`` (token ids without).
     """
-    if getattr(discovery.config, "pooling", "mean") == "positions":
+    if discovery.sae_config.pooling == "positions":
         raise ValueError("code_patterns reads whole prompts; use a discovery pooled by prompt")
     show = (lambda i: decode([int(i)])) if decode is not None else (lambda i: str(int(i)))
     positive = task.positive.numpy()

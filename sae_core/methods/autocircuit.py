@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from sae_core.device import resolve_device
 from sae_core.methods.common import (
     SELECTION_ABOVE_MEAN,
     above_mean,
@@ -49,7 +50,6 @@ from sae_core.methods.common import (
     corrupt_source,
     metric_kind,
     prompt_pairs,
-    resolve_device,
 )
 from sae_core.methods.config import (
     ACDCConfig,

@@ -1,9 +1,9 @@
 """What the baselines share: the task metric, prompt pairing and head-score rules.
 
-Task metric (what "the behaviour" is, for methods that need one):
+Task metric (what "the behaviour" is, for methods that need one; :func:`metric_kind`):
 
-* ``"logit_diff"``: the task names its answers (``Task.metadata["answer_tokens"]`` and
-  ``["wrong_tokens"]``, LongTensor [N]; the paper's tasks): logit[answer] -
+* ``"logit_diff"``: the task names its answers (``Task.answers``: correct and wrong
+  token per positive, LongTensor [N_pos] each; the paper's tasks): logit[correct] -
   logit[wrong] at the last position.
 * ``"kl"``: no labels, categorical output (``d_vocab_out > 1``): every position but the
   first (BOS) is an output position. Gradient methods (EAP, EAP-IG, HISP) use the clean
@@ -21,15 +21,17 @@ import torch
 
 from sae_core.types import Task
 
-METRIC_KINDS = ("logit_diff", "kl", "mse")
-
 SELECTION_ABOVE_MEAN = "node score > mean node score over heads (scale-free)"
 
 
 def metric_kind(task: Task) -> str:
-    """The task metric in force for ``task`` (see the module docstring)."""
-    meta = task.metadata
-    if "answer_tokens" in meta and "wrong_tokens" in meta:
+    """The task metric in force for ``task``: "logit_diff", "kl" or "mse".
+
+    Rule: "logit_diff" when the task names its answers (``task.answers`` is set); else
+    "mse" when the model has one output logit (``d_vocab_out == 1``); else "kl". What
+    each metric computes: the module docstring.
+    """
+    if task.answers is not None:
         return "logit_diff"
     return "mse" if int(task.model.cfg.d_vocab_out) == 1 else "kl"
 
@@ -37,13 +39,12 @@ def metric_kind(task: Task) -> str:
 def corrupt_source(task: Task, corrupt: str = "auto") -> str:
     """Which corrupt prompts ``corrupt`` means for ``task``: "negatives" or "resample".
 
-    "auto" is "negatives" unless ``task.metadata["negatives_keep_output"]`` is true
+    "auto" is "negatives" unless ``task.negatives_keep_output`` is true
     (e.g. tracr sort: a negative is its positive sorted, so both have one output and
     patching the negative in changes nothing), then "resample".
     """
     if corrupt == "auto":
-        keep = bool(task.metadata.get("negatives_keep_output", False))
-        return "resample" if keep else "negatives"
+        return "resample" if task.negatives_keep_output else "negatives"
     if corrupt not in ("negatives", "resample"):
         raise ValueError(f"corrupt={corrupt!r}; use 'auto', 'negatives' or 'resample'")
     return corrupt
@@ -85,14 +86,17 @@ def prompt_pairs(
 
 
 def answers_for(task: Task, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The task's answer and wrong tokens for the first ``n`` prompts, LongTensor [n]."""
-    meta = task.metadata
-    answer_N = torch.as_tensor(meta["answer_tokens"]).long()[:n]
-    wrong_N = torch.as_tensor(meta["wrong_tokens"]).long()[:n]
-    if answer_N.shape != (n,) or wrong_N.shape != (n,):
+    """The task's correct and wrong tokens for the first ``n`` positives, LongTensor [n]."""
+    if task.answers is None:
         raise ValueError(
-            f"task {task.name!r}: metadata answer/wrong tokens have shapes "
-            f"{tuple(answer_N.shape)}/{tuple(wrong_N.shape)}; expected one token per prompt"
+            f"task {task.name!r} names no answers; build it with "
+            "Task(answers=Answers(correct=..., wrong=...)) to use the logit difference"
+        )
+    answer_N, wrong_N = task.answers.correct[:n], task.answers.wrong[:n]
+    if answer_N.shape != (n,):
+        raise ValueError(
+            f"task {task.name!r} has answers for {task.answers.correct.shape[0]} positives, "
+            f"not {n}; use at most that many prompts"
         )
     return answer_N, wrong_N
 
@@ -101,10 +105,3 @@ def above_mean(node_LN: np.ndarray) -> np.ndarray:
     """Boolean mask of heads scoring above the mean (all False when every score ties)."""
     node_LN = np.asarray(node_LN, dtype=np.float64)
     return node_LN > node_LN.mean()
-
-
-def resolve_device(device: str) -> torch.device:
-    """"auto" -> CUDA when present, else CPU."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)

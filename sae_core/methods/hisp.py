@@ -19,13 +19,13 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from sae_core.device import resolve_device
 from sae_core.hooks import head_mask_gradients
 from sae_core.methods.common import (
     SELECTION_ABOVE_MEAN,
     above_mean,
     answers_for,
     metric_kind,
-    resolve_device,
 )
 from sae_core.methods.config import HISPConfig
 from sae_core.methods.registry import register_method

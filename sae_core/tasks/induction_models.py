@@ -5,8 +5,8 @@ second copy on, the next token is predictable only by induction. Negatives: BOS
 and twice as many random tokens with no repeat, the same length and token
 distribution. The paper reports faithfulness here, not a head truth, so these
 tasks carry no ground truth (``evaluate`` needs one; ``faithfulness`` does not).
-``metadata["answer_tokens"]`` is the token induction predicts after the last
-position; ``metadata["wrong_tokens"]`` a random token of the same range.
+``Task.answers.correct`` is the token induction predicts after the last
+position; ``Task.answers.wrong`` a random token of the same range.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import torch
 
 from sae_core.models.pretrained import load_model
 from sae_core.tasks.registry import register_task
-from sae_core.types import Task
+from sae_core.types import Answers, Task
 
 MODELS = {"gpt2": "gpt2", "pythia-160m": "pythia-160m", "opt-125m": "opt-125m"}
 BOS_IDS = {"gpt2": 50256, "pythia-160m": 0, "opt-125m": 2}  # each tokenizer's BOS token id
@@ -68,7 +68,8 @@ def _register(model_key: str) -> None:
             ground_truth=None,
             model_source=model_source,
             description=f"induction on {model_key}: repeated vs unrepeated random tokens",
-            metadata={"answer_tokens": answer, "wrong_tokens": wrong, "seed": seed},
+            answers=Answers(correct=answer, wrong=wrong),
+            metadata={"seed": seed},
         )
 
     build.__name__ = f"build_induction_{model_key.replace('-', '_')}"

@@ -148,7 +148,7 @@ NEGATIVES_KEEP_OUTPUT = frozenset({"sort", "sort_freq"})
 (by value or by frequency) ignores the input order. Such a negative contrasts "needs the
 circuit" with "does not" for the SAE method, but as a patching corruption it changes
 nothing (patching it in leaves the output as it was), so the patching baselines resample
-positives instead (``Task.metadata["negatives_keep_output"]``,
+positives instead (``Task.negatives_keep_output``,
 :func:`sae_core.methods.common.prompt_pairs`). Tested against the compiled models."""
 
 SAMPLERS: dict[str, PairSampler] = {
@@ -227,6 +227,9 @@ def build_tracr_task(
         ground_truth=truth,
         model_source="compiled",
         description=description,
+        negatives_keep_output=target in NEGATIVES_KEEP_OUTPUT,
+        head_owner=stacked.head_owner,
+        token_values=tuple(str(v) for v in stacked.token_values),
         metadata=metadata,
     )
 
@@ -237,19 +240,12 @@ def _metadata(stacked: StackedModel, target, distractors, vocab, max_seq_len, mo
         "distractor_programs": list(distractors),
         "vocab": list(vocab),
         "max_seq_len": max_seq_len,
-        "token_values": [str(v) for v in stacked.token_values],
         "output_values": None
         if stacked.output_values is None
         else [str(v) for v in stacked.output_values],
-        "head_owner": {
-            f"{layer}.{head}": who
-            for layer, row in enumerate(stacked.head_owner)
-            for head, who in enumerate(row)
-        },
         "n_random_heads": len(stacked.heads_owned_by(RANDOM_OWNER)),
         "layer_offsets": dict(stacked.layer_offsets),
         "model_seed": model_seed,
-        "negatives_keep_output": target in NEGATIVES_KEEP_OUTPUT,
     }
 
 

@@ -39,7 +39,7 @@ from sae_core.plots.interpret import (
     plot_faithfulness_by_size,
 )
 from sae_core.scores import node_scores
-from sae_core.types import Discovery, GroundTruth, HeadId, Task
+from sae_core.types import Answers, Discovery, GroundTruth, HeadId, Task
 
 N_LAYERS, N_HEADS = 2, 3  # the conftest tiny model
 N_TRAIN = 2
@@ -51,8 +51,9 @@ def make_discovery(codes_pos, codes_neg, model_source="trained", config=None):
     n_total = N_LAYERS * N_HEADS
     return Discovery(
         task_name="toy", node_scores=node, edge_scores=np.zeros((n_total, n_total)),
-        edge_node_scores=node, codes_pos=codes_pos, codes_neg=codes_neg, timings={},
-        config=config or SAEConfig(n_train=N_TRAIN), seed=0, model_source=model_source,
+        edge_node_scores=node, codes_pos=codes_pos, codes_neg=codes_neg,
+        timings={"total": 0.0}, sae_config=config or SAEConfig(n_train=N_TRAIN), seed=0,
+        model_source=model_source,
         version="test",
     )
 
@@ -80,8 +81,8 @@ def task(model):
         name="toy", model=model, positive=positive, negative=negative,
         ground_truth=GroundTruth(heads=frozenset({HeadId(0, 0), HeadId(1, 1)})),
         model_source="trained",
-        metadata={"answer_tokens": torch.arange(n_prompts) % 20,
-                  "wrong_tokens": (torch.arange(n_prompts) + 3) % 20},
+        answers=Answers(correct=torch.arange(n_prompts) % 20,
+                        wrong=(torch.arange(n_prompts) + 3) % 20),
     )
 
 
@@ -176,7 +177,7 @@ def test_code_patterns(codes, task):
 def test_decoder_for(task):
     assert decoder_for(task) is None
     vocab = Task(name="t", model=task.model, positive=task.positive, negative=task.negative,
-                 metadata={"token_values": [f"t{i}" for i in range(20)]})
+                 token_values=tuple(f"t{i}" for i in range(20)))
     assert decoder_for(vocab)([0, 3]) == "t0 t3"
 
 
@@ -268,7 +269,7 @@ def test_induction_toy_answers_leave_the_prompts_unchanged():
     d_vocab = induction_toy.MODEL_CONFIG["d_vocab"]
     expected = induction_toy.repeated_tokens(6, induction_toy.SEQ_LEN, d_vocab, rng)
     assert np.array_equal(toy.positive.numpy(), expected)
-    answer, wrong = toy.metadata["answer_tokens"], toy.metadata["wrong_tokens"]
+    answer, wrong = toy.answers.correct, toy.answers.wrong
     assert torch.equal(answer, toy.positive[:, 1])
     for row, w in zip(toy.positive.tolist(), wrong.tolist(), strict=True):
         assert w not in row and w != induction_toy.BOS

@@ -23,8 +23,7 @@ from sae_core.models.tokenizers import (
     gpt2_tiktoken,
     tokenize_pairs,
 )
-from sae_core.tasks import docstring, greater_than, ground_truth, ioi
-from sae_core.tasks.registry import registered_tasks
+from sae_core.tasks import available_tasks, docstring, greater_than, ground_truth, ioi
 from sae_core.types import HeadId
 
 REPO_CACHE = Path(__file__).resolve().parents[3] / ".cache"
@@ -230,7 +229,7 @@ def test_ground_truth_sizes_and_variants():
 
 
 def test_tasks_are_registered():
-    assert {"ioi", "greater-than", "docstring"} <= set(registered_tasks())
+    assert {"ioi", "greater-than", "docstring"} <= set(available_tasks())
 
 
 # ---- builders ---------------------------------------------------------------------------
@@ -250,12 +249,12 @@ def test_random_gpt2_ioi_task_end_to_end(bpe, encoder):
     assert task.positive.shape == task.negative.shape == (4, 15)
     assert task.ground_truth is ground_truth.IOI_TRUTH_ACDC
     meta = task.metadata
-    assert meta["answer_tokens"].shape == meta["wrong_tokens"].shape == (4,)
-    assert meta["tokenizer"] == "tiktoken:gpt2" and meta["bos_prepended"]
-    expected = [encoder.prompt_ids(p) for p in meta["positive_prompts"]]
+    assert task.answers.correct.shape == task.answers.wrong.shape == (4,)
+    assert task.tokenizer_name == "tiktoken:gpt2" and meta["bos_prepended"]
+    expected = [encoder.prompt_ids(p) for p in task.positive_texts]
     assert task.positive.tolist() == expected
     ios = [encoder.single_token(" " + info["io"]) for info in meta["pair_info"]]
-    assert meta["answer_tokens"].tolist() == ios
+    assert task.answers.correct.tolist() == ios
     logits = task.model(task.positive[:2])
     assert logits.shape == (2, 15, 50257)
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
+from sae_core.hooks import cache_activations, hook_name, logits_with_z_replaced
 from sae_core.models import tracr_compile as tc
 from sae_core.models.stacking import head_edges, stack_programs
-from sae_core.tasks import tracr_tasks
-from sae_core.tasks.registry import task_builder
+from sae_core.tasks import load_task, tracr_tasks
 from sae_core.types import HeadId
 
 PROGRAMS = tuple(tc.PROGRAM_MAKERS)
@@ -35,21 +35,8 @@ def _assert_matches_rasp(compiled: tc.CompiledProgram, inputs, decoded) -> None:
 
 def _forward(model, tokens, ablate=()):
     """Logits with the given heads' hook_z set to zero."""
-    by_layer: dict[int, list[int]] = {}
-    for h in ablate:
-        by_layer.setdefault(h.layer, []).append(h.head)
-
-    def make_hook(heads):
-        def hook(z, hook):  # (B, T, n_heads, d_head)
-            z = z.clone()
-            z[:, :, heads] = 0.0
-            return z
-
-        return hook
-
-    hooks = [(f"blocks.{layer}.attn.hook_z", make_hook(hs)) for layer, hs in by_layer.items()]
-    with torch.no_grad():
-        return model.run_with_hooks(tokens, fwd_hooks=hooks)
+    zeros = torch.zeros(model.cfg.n_heads, model.cfg.d_head)
+    return logits_with_z_replaced(model, tokens, ablate, {h.layer: zeros for h in ablate})
 
 
 @functools.cache
@@ -63,7 +50,7 @@ def _stacked(target: str):
 
 @functools.cache
 def _task(name: str, **options):
-    return task_builder(name)(n_examples=40, seed=1, **options)
+    return load_task(name, n_examples=40, seed=1, **options)
 
 
 # --- conversion -------------------------------------------------------------------
@@ -85,9 +72,10 @@ def test_converted_model_matches_tracr_assembly():
     assembled = tc.assemble_with_tracr(compiled)
     assert list(assembled.residual_labels) == list(compiled.weights.residual_labels)
     model = tc.to_hooked_transformer(compiled.weights.weights)
-    final = f"blocks.{model.cfg.n_layers - 1}.hook_resid_post"
+    final = hook_name(model.cfg.n_layers - 1, "resid_post")
     for x in _random_inputs(3, seed=2):
-        ours = model.run_with_cache(tc.encode_inputs(x[None], compiled.weights.token_values))[1]
+        tokens = tc.encode_inputs(x[None], compiled.weights.token_values)
+        ours = cache_activations(model, tokens, [final])
         theirs = np.asarray(assembled.apply([tc.BOS, *x.tolist()]).transformer_output)[0]
         np.testing.assert_allclose(ours[final][0].numpy(), theirs, atol=1e-4)
 
@@ -173,7 +161,7 @@ def test_task_shapes_truth_and_source(name):
     n, t = 40, tc.DEFAULT_MAX_SEQ_LEN + 1
     assert task.positive.shape == (n, t) and task.negative.shape == (n, t)
     assert task.positive.dtype == torch.int64
-    bos = task.metadata["token_values"].index(tc.BOS)
+    bos = task.token_values.index(tc.BOS)
     assert (task.positive[:, 0] == bos).all() and (task.negative[:, 0] == bos).all()
     assert (task.positive[:, 1:] != bos).all() and (task.negative[:, 1:] != bos).all()
     truth = task.ground_truth
@@ -181,16 +169,21 @@ def test_task_shapes_truth_and_source(name):
     assert truth.edges and all(a in truth.heads and b in truth.heads for a, b in truth.edges)
     assert task.model_source == "compiled" and not task.is_stand_in
     with pytest.raises(ValueError, match="compiled"):
-        task_builder(name)(n_examples=2, model_source="pretrained")
+        load_task(name, n_examples=2, model_source="pretrained")
 
 
 def test_scalable_task_is_gpt2_small_sized():
     task = _task("tracr-scalable")
     assert (task.n_layers, task.n_heads) == (12, 12) and task.n_heads_total == 144
-    owners = task.metadata["head_owner"]
-    assert sum(o == "random" for o in owners.values()) == 144 - len(task.ground_truth.heads)
+    owners = task.head_owner
+    random_heads = [
+        HeadId(layer, head)
+        for layer, row in enumerate(owners)
+        for head, owner in enumerate(row)
+        if owner == "random"
+    ]
+    assert len(random_heads) == 144 - len(task.ground_truth.heads)
     logits = _forward(task.model, task.positive)
-    random_heads = [HeadId(*map(int, k.split("."))) for k, o in owners.items() if o == "random"]
     assert torch.equal(_forward(task.model, task.positive, random_heads), logits)
 
 
@@ -210,7 +203,7 @@ def test_outputs_are_trivial_on_negatives_only():
         values = task.metadata["output_values"]
         neg = tc.decode_outputs(_forward(task.model, task.negative), values)
         pos = tc.decode_outputs(_forward(task.model, task.positive), values)
-        token_values = task.metadata["token_values"]
+        token_values = task.token_values
         as_values = [[token_values[i] for i in row[1:]] for row in task.negative.tolist()]
         pos_values = [[token_values[i] for i in row[1:]] for row in task.positive.tolist()]
         if name in ("tracr-sort", "tracr-reverse", "tracr-sort_freq"):
@@ -232,8 +225,8 @@ def test_outputs_are_trivial_on_negatives_only():
 
 
 def test_prompts_are_seeded():
-    a = task_builder("tracr-sort")(n_examples=5, seed=7)
-    b = task_builder("tracr-sort")(n_examples=5, seed=7)
-    c = task_builder("tracr-sort")(n_examples=5, seed=8)
+    a = load_task("tracr-sort", n_examples=5, seed=7)
+    b = load_task("tracr-sort", n_examples=5, seed=7)
+    c = load_task("tracr-sort", n_examples=5, seed=8)
     assert torch.equal(a.positive, b.positive) and torch.equal(a.negative, b.negative)
     assert not torch.equal(a.positive, c.positive)
