@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -41,15 +43,17 @@
 import os
 
 from sae_core.models.pretrained import default_model_source
+from sae_core.paper.settings import paper_settings
 
 FAST = os.environ.get("SAE_CORE_FAST") == "1"
 TASK = "docstring"
 MODEL_SOURCE = default_model_source("attn-only-4l")  # "pretrained" if cached, else "random"
 DEVICE = "cpu"  # "cuda" on a GPU
-SEEDS = (0, 1) if FAST else tuple(range(10))  # the paper: 10 trials
-N_EXAMPLES = 20 if FAST else 250  # positives (and as many negatives); the paper: 250
-N_TRAIN = 5 if FAST else 10  # prompts of each set that train the SAE; the paper: 10
-STEPS = 50 if FAST else 500  # full-batch Adam steps; the paper: 500
+PAPER = paper_settings(TASK)  # the paper's settings for this task (sae_core/paper/settings.py)
+SEEDS = (0, 1) if FAST else tuple(range(PAPER.n_seeds))  # the paper: 10 trials
+N_EXAMPLES = 20 if FAST else PAPER.n_examples  # positives (and as many negatives); paper: 250
+N_TRAIN = 5 if FAST else PAPER.sae.n_train  # prompts of each set training the SAE; paper: 10
+STEPS = 50 if FAST else PAPER.sae.steps  # full-batch Adam steps; the paper: 500
 N_EDGES = 30  # edges drawn in the circuit graph
 PAPER_QUIRKS = False  # True: the authors' procedure (FACTS.md "Quirks"), for their numbers
 
@@ -59,43 +63,30 @@ import pandas as pd
 from IPython.display import display
 
 import sae_core
-from sae_core.paper.numbers import HEADLINE_AUC, PAPER
+from sae_core.paper import task_report
 from sae_core.paper.settings import paper_config
-from sae_core.paper.tables import auc_vs_paper, seed_metrics
-from sae_core.plots import plot_node_heatmap
-from sae_core.plots.circuit import plot_circuit_graph, plot_edge_heatmap, plot_roc_curves
-from sae_core.tasks.ground_truth import TRUTHS
+from sae_core.plots import paper_tasks
 
 pd.set_option("display.precision", 3)
 pd.set_option("display.max_colwidth", 80)
 config = paper_config(TASK, steps=STEPS, n_train=N_TRAIN, device=DEVICE,
                       paper_quirks=PAPER_QUIRKS)
-truths = TRUTHS[TASK]
-print("fast settings" if FAST else "full settings", config)
-print(PAPER, "-", TASK, dict(HEADLINE_AUC[TASK]))
+print(task_report.settings_summary(TASK, config, fast=FAST))
 
 # %% [markdown]
 # ## The task
 
 # %%
-task = sae_core.load_task(TASK, model_source=MODEL_SOURCE, n_examples=N_EXAMPLES, seed=0,
-                          device=DEVICE)
-print(task.label, "-", task.description)
-print("positives", tuple(task.positive.shape), "negatives", tuple(task.negative.shape))
-print("positive:", task.metadata["positive_prompts"][0])
-print("negative:", task.metadata["negative_prompts"][0])
-for variant, truth in truths.items():
-    print(f"truth {variant!r}: {len(truth.heads)} heads, "
-          f"{'no' if truth.edges is None else len(truth.edges)} edges - {truth.source}")
+task = task_report.load_paper_task(TASK, model_source=MODEL_SOURCE, n_examples=N_EXAMPLES,
+                                   device=DEVICE)
+print(task_report.task_summary(task))
 
 # %% [markdown]
 # ## Discover: one cache, one batched SAE run over the seeds
 
 # %%
 found = sae_core.discover_seeds(task, config, seeds=SEEDS)
-print(task.label)
-print("seconds per seed (seed 0):", {k: round(v, 2) for k, v in found[0].timings.items()})
-print("selected heads, seed 0:", " ".join(str(h) for h in found[0].circuit()))
+print(task_report.seeds_summary(task, found))
 
 # %% [markdown]
 # ## Ours beside the paper
@@ -105,9 +96,8 @@ print("selected heads, seed 0:", " ".join(str(h) for h in found[0].circuit()))
 # the SAE's training prompts too, come with `PAPER_QUIRKS = True` (FACTS.md "Quirks").
 
 # %%
-table = auc_vs_paper(TASK, found, truths)
-print(table.attrs["title"])
-print("head score from edges:", table.attrs["edge_head_score"])
+table = task_report.headline_table(found)
+print(task_report.table_caption(table))
 display(table)
 
 # %% [markdown]
@@ -115,7 +105,7 @@ display(table)
 # what the paper calls "F1"), with the head mask at softmax > 1/H.
 
 # %%
-display(seed_metrics(found, truths))
+display(task_report.seed_table(found))
 
 # %% [markdown]
 # ## ROC curves (seed 0)
@@ -124,21 +114,21 @@ display(seed_metrics(found, truths))
 # has none).
 
 # %%
-fig = plot_roc_curves(found[0], truths)
+fig = paper_tasks.plot_task_roc(found[0])
 plt.show()
 
 # %% [markdown]
 # ## Node scores, layer x head (red = the paper's truth heads)
 
 # %%
-fig = plot_node_heatmap(found[0], truths["paper"])
+fig = paper_tasks.plot_task_node_heatmap(found[0])
 plt.show()
 
 # %% [markdown]
 # ## Edge scores, head x head (red = ACDC's truth edges)
 
 # %%
-fig = plot_edge_heatmap(found[0], truths["acdc"])
+fig = paper_tasks.plot_task_edge_heatmap(found[0])
 plt.show()
 
 # %% [markdown]
@@ -148,5 +138,5 @@ plt.show()
 # red rings are ACDC's truth heads (the variant with edges: 1.2 where the paper has 1.0).
 
 # %%
-fig = plot_circuit_graph(found[0], truths["acdc"], n_edges=N_EDGES)
+fig = paper_tasks.plot_task_circuit(found[0], n_edges=N_EDGES)
 plt.show()
