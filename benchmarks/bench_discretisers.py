@@ -35,7 +35,7 @@ import numpy as np
 from sae_core.config import SAEConfig
 from sae_core.discover import cache_task, discover_seeds
 from sae_core.experiments.model_size import warm_up
-from sae_core.metrics import evaluate, mean_sd
+from sae_core.metrics import evaluate, format_mean_sd, mean_sd
 from sae_core.paper.settings import paper_config
 from sae_core.records import write_json_atomic
 from sae_core.tasks import EMBEDDED_TASKS, load_task
@@ -84,12 +84,6 @@ def bench_task(name: str, seeds: tuple[int, ...], n_examples: int, device: str) 
     return rows
 
 
-def _cell(mean: float, sd: float) -> str:
-    if math.isnan(mean):
-        return "-"
-    return f"{mean:.3f}" + ("" if math.isnan(sd) else f" +- {sd:.3f}")
-
-
 def print_table(rows: list[dict]) -> None:
     """The markdown table of every task x variant."""
     print("| task | variant | node AUC | edge AUC | head-from-edge AUC | fit s (all seeds) "
@@ -98,7 +92,7 @@ def print_table(rows: list[dict]) -> None:
     for r in rows:
         print(
             f"| {r['task']} | {r['variant']} | "
-            + " | ".join(_cell(r[f"{m}_mean"], r[f"{m}_sd"]) for m in METRICS)
+            + " | ".join(format_mean_sd(r[f"{m}_mean"], r[f"{m}_sd"], missing="-") for m in METRICS)
             + f" | {r['fit_s']:.2f} | {r['x_paper_fit_time']:.2f} | {r['steps_mean']:.0f} |"
         )
 

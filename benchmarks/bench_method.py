@@ -11,7 +11,7 @@ config (the SAE: the paper's settings on all the task's prompts; the baselines: 
 deterministic ones once. Reported per method: its own wall time (HeadScores.seconds:
 forward/backward passes and search, not building the task), the process wall time
 around the call, the ratio to the SAE method's time, and node AUC (and edge AUC where
-the task has edge truth) from sae_core.metrics.evaluate_head_scores.
+the task has edge truth) from sae_core.metrics.evaluate.
 
 Before timing, every method module is imported and the SAE pipeline is run once on a
 tiny model, so that imports and numba's kernel cache are not charged to the first
@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 from sae_core.experiments.compare import LARGE_TASK_ACDC
-from sae_core.metrics import evaluate_head_scores, mean_sd
+from sae_core.metrics import evaluate, format_mean_sd, mean_sd
 from sae_core.records import write_json_atomic
 from sae_core.tasks import load_task
 
@@ -85,7 +85,7 @@ def run_method_timed(
     t0 = time.perf_counter()
     scores = spec.run(task, config)
     wall = time.perf_counter() - t0
-    metrics = evaluate_head_scores(scores, task.ground_truth)
+    metrics = evaluate(scores, task.ground_truth)
     return {
         "method": name,
         "seed": seed if spec.stochastic else None,
@@ -191,21 +191,17 @@ def main(argv=None) -> int:
     return 0
 
 
-def _fmt(mean: float, sd: float, spec: str) -> str:
-    if math.isnan(mean):
-        return "-"
-    return format(mean, spec) + ("" if math.isnan(sd) else f" +- {format(sd, spec)}")
-
-
 def _print_table(summary: list[dict], label: str) -> None:
     print(f"\n{label}: method time (HeadScores.seconds), ratio to the SAE method, node AUC")
     cols = ("method", "runs", "seconds", "x SAE time", "node AUC", "edge AUC")
     print(" | ".join(f"{c:>18}" for c in cols))
     for s in summary:
         cells = (
-            s["method"], str(s["n_runs"]), _fmt(s["seconds_mean"], s["seconds_sd"], ".2f"),
-            f"{s['x_sae_time']:.1f}", _fmt(s["node_auc_mean"], s["node_auc_sd"], ".3f"),
-            _fmt(s["edge_auc_mean"], s["edge_auc_sd"], ".3f"),
+            s["method"], str(s["n_runs"]),
+            format_mean_sd(s["seconds_mean"], s["seconds_sd"], spec=".2f", missing="-"),
+            f"{s['x_sae_time']:.1f}",
+            format_mean_sd(s["node_auc_mean"], s["node_auc_sd"], missing="-"),
+            format_mean_sd(s["edge_auc_mean"], s["edge_auc_sd"], missing="-"),
         )
         print(" | ".join(f"{c:>18}" for c in cells))
     for s in summary:

@@ -9,10 +9,11 @@ from sae_core.discover import discover, discover_seeds
 from sae_core.faithfulness import FaithfulnessResult, faithfulness
 from sae_core.metrics import evaluate
 from sae_core.tasks import available_tasks, load_task
-from sae_core.types import Discovery, GroundTruth, HeadId, Task
+from sae_core.types import Answers, Discovery, GroundTruth, HeadId, Task
 from sae_core.version import __version__
 
 __all__ = [
+    "Answers",
     "Discovery",
     "FaithfulnessResult",
     "GroundTruth",

@@ -9,29 +9,35 @@ import time
 from pathlib import Path
 
 from sae_core.config import POOLINGS, SAEConfig
+from sae_core.paper.settings import DEFAULT_SEEDS, paper_settings
 from sae_core.tasks.catalog import EMBEDDED_TASKS
 
 
-def _config(args: argparse.Namespace) -> SAEConfig:
-    overrides = {
-        k: v
-        for k, v in dict(
-            n_features=args.n_features,
-            l1=args.l1,
-            steps=args.steps,
-            n_train=args.n_train,
-            pooling=getattr(args, "pooling", None),
-            device=args.device,
-            paper_quirks=args.paper_quirks or None,
-        ).items()
-        if v is not None
-    }
-    return dataclasses.replace(SAEConfig(), **overrides)
+def _with_flags(base: SAEConfig, args: argparse.Namespace, **more) -> SAEConfig:
+    """``base`` with every SAE flag that was given (not None) replacing its field."""
+    flags = dict(
+        n_features=args.n_features,
+        l1=args.l1,
+        steps=args.steps,
+        n_train=args.n_train,
+        device=args.device,
+        paper_quirks=args.paper_quirks or None,
+        **more,
+    )
+    return dataclasses.replace(base, **{k: v for k, v in flags.items() if v is not None})
+
+
+def discover_config(args: argparse.Namespace) -> SAEConfig:
+    """The SAEConfig of ``sae-core discover``: the task's paper settings
+    (:func:`sae_core.paper.settings.paper_settings`, e.g. l1 = 0.05 for docstring), with
+    every flag given replacing its field."""
+    return _with_flags(paper_settings(args.task).sae, args, pooling=args.pooling)
 
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-features", type=int, help="SAE features (default 200)")
-    p.add_argument("--l1", type=float, help="SAE sparsity weight (default 0.02)")
+    p.add_argument("--l1", type=float, help="SAE sparsity weight (default 0.02; discover: "
+                   "the task's paper setting, 0.05 for docstring)")
     p.add_argument("--steps", type=int, help="Adam steps (default 500)")
     p.add_argument("--n-train", type=int, help="positive (+ as many negative) training prompts")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), help="default: auto")
@@ -58,7 +64,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     if args.n_examples:
         options["n_examples"] = args.n_examples
     task = load_task(args.task, seed=args.seed, **options)
-    config = _config(args)
+    config = discover_config(args)
     found = discover_seeds(task, config, seeds=(args.seed,), progress=True)[0]
     payload = found.to_dict()
     payload["label"] = task.label
@@ -84,7 +90,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     seeds = tuple(range(args.seeds))
     tasks = args.tasks or list(EMBEDDED_TASKS)
-    rows = run_tasks(tasks, poolings=args.poolings, seeds=seeds, config=_config(args))
+    rows = run_tasks(tasks, poolings=args.poolings, seeds=seeds,
+                     config=_with_flags(SAEConfig(), args))
     wall = time.perf_counter() - start
     print()
     print(f"SAE circuit discovery, {len(seeds)} seeds, exact ground truth")
@@ -181,7 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="every embedded task: AUC table and a figure")
     p.add_argument("--tasks", nargs="+", help=f"default: {' '.join(EMBEDDED_TASKS)}")
     p.add_argument("--poolings", nargs="+", choices=POOLINGS, default=list(POOLINGS))
-    p.add_argument("--seeds", type=int, default=5, help="number of seeds (0..N-1)")
+    p.add_argument("--seeds", type=int, default=len(DEFAULT_SEEDS),
+                   help=f"number of seeds (0..N-1, default {len(DEFAULT_SEEDS)})")
     p.add_argument("--figure", default="figures/demo_auc.png")
     p.add_argument("--json", default="results/demo.json")
     _add_config_args(p)
@@ -199,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="paper models: weights from the local cache, or random-weight stand-ins "
         "(default; labelled in every title)",
     )
-    p.add_argument("--seeds", type=int, default=5, help="SAE seeds per number (0..N-1)")
+    p.add_argument("--seeds", type=int, default=len(DEFAULT_SEEDS),
+                   help=f"SAE seeds per number (0..N-1, default {len(DEFAULT_SEEDS)})")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"))
     p.add_argument("--cache", metavar="DIR",
                    help="comparison rows: reuse those in DIR (from `sae-core compare --cache` "
@@ -212,8 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("tasks", nargs="+", metavar="TASK")
     p.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS),
                    help=f"default: {' '.join(DEFAULT_METHODS)}")
-    p.add_argument("--seeds", type=int, default=5,
-                   help="seeds 0..N-1 of stochastic methods (default 5)")
+    p.add_argument("--seeds", type=int, default=len(DEFAULT_SEEDS),
+                   help=f"seeds 0..N-1 of stochastic methods (default {len(DEFAULT_SEEDS)})")
     p.add_argument("--n-examples", type=int, help="prompts per set when building tasks")
     p.add_argument("--set", action="append", default=[], metavar="METHOD.FIELD=VALUE",
                    help="change one setting of one method's config, e.g. acdc.taus=1e-3 "

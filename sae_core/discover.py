@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -20,6 +20,12 @@ from sae_core.config import SAEConfig
 from sae_core.discretisers import kmeans, sae
 from sae_core.types import Discovery, Task
 from sae_core.version import __version__
+
+EXTRA = {
+    "selection": "softmax(node score) > 1/H (Discovery.head_mask, the uniform level)",
+    "node_from_edges": "not used: node scores are the SAE's own per-head counts",
+}
+"""``Discovery.extra``: how the method selects its heads and makes its node scores."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,7 +131,8 @@ def discover_seeds(
     discretiser's fit (SAE training, or k-means with ``discretiser="kmeans"``).
     ``timings["sae_steps"]`` is a count, not seconds, and not part of "total": the Adam
     steps this seed's SAE had (fewer than ``config.steps`` after an early stop), or its
-    k-means iterations. ``sae_losses`` is None for k-means.
+    k-means iterations. ``sae_losses`` is None for k-means. ``seconds`` is
+    ``timings["total"]``; ``config`` records ``config`` as a dict.
     """
     config = config or SAEConfig()
     seeds = tuple(int(s) for s in seeds)
@@ -143,36 +150,33 @@ def discover_seeds(
     rule = config.effective_edge_head_score
     results = []
     for k, seed in enumerate(seeds):
-        t0 = time.perf_counter()
-        node_H = scores.node_scores(codes_pos_SNH[k], codes_neg_SMH[k])
-        t_node = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        edge_HH = scores.edge_scores(codes_pos_SNH[k], codes_neg_SMH[k])
-        edge_node_H = scores.edge_head_scores(edge_HH, rule)
-        t_edge = time.perf_counter() - t0
+        scored = scores.score_codes(codes_pos_SNH[k], codes_neg_SMH[k], rule)
         shape = (task.n_layers, task.n_heads)
         timings = {
             "cache": acts.seconds / len(seeds),
             "sae": fit_seconds / len(seeds),
             "codes": t_codes,
-            "node_scores": t_node,
-            "edge_scores": t_edge,
+            "node_scores": scored.node_seconds,
+            "edge_scores": scored.edge_seconds,
         }
         timings["total"] = sum(timings.values())
         timings["sae_steps"] = float(steps_S[k])  # a count, not seconds; not in "total"
         results.append(
             Discovery(
+                method="sae",
                 task_name=task.name,
-                node_scores=node_H.reshape(shape),
-                edge_scores=edge_HH,
-                edge_node_scores=edge_node_H.reshape(shape),
+                node_scores=scored.node_H.reshape(shape),
+                edge_scores=scored.edge_HH,
+                edge_node_scores=scored.edge_node_H.reshape(shape),
                 codes_pos=codes_pos_SNH[k],
                 codes_neg=codes_neg_SMH[k],
                 timings=timings,
-                config=config,
+                sae_config=config,
+                config=asdict(config),
                 seed=seed,
                 model_source=task.model_source,
                 version=__version__,
+                extra=dict(EXTRA),
                 sae_losses=None if losses_ST is None else losses_ST[k],
             )
         )

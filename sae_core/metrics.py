@@ -9,6 +9,18 @@ from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_sco
 
 from sae_core.types import Discovery, GroundTruth, HeadScores
 
+METRICS = (
+    "node_auc", "edge_auc", "edge_node_auc", "precision", "recall", "f1",
+    "tpr_tnr_harmonic_mean",
+)
+"""Scores :func:`evaluate` returns, in its order (``edge_node_auc`` for a Discovery only)."""
+
+HEAD_SCORES_METRICS = tuple(m for m in METRICS if m != "edge_node_auc")
+"""The metrics every method's :class:`HeadScores` have."""
+
+COUNTS = ("n_selected", "n_truth")
+"""Head counts :func:`evaluate` returns after :data:`METRICS`."""
+
 
 def mean_sd(values, single_sd: float = math.nan) -> tuple[float, float]:
     """Mean and sample sd (ddof=1) of ``values``, skipping None and NaN.
@@ -22,6 +34,23 @@ def mean_sd(values, single_sd: float = math.nan) -> tuple[float, float]:
     if vals.size == 0:
         return math.nan, math.nan
     return float(vals.mean()), float(vals.std(ddof=1)) if vals.size > 1 else single_sd
+
+
+def format_mean_sd(
+    mean: float | None, sd: float | None, *, spec: str = ".3f", pm: str = "+-",
+    missing: str = "n/a",
+) -> str:
+    """A :func:`mean_sd` pair as table text: ``"0.992 +- 0.019"``.
+
+    ``spec`` formats both numbers. ``missing`` when the mean is None or NaN; the mean
+    alone when the sd is (no spread measured). ``pm`` joins them: "+-" (ASCII: the demo
+    table and the benchmarks) or "±" (the method comparison's table).
+    """
+    if mean is None or math.isnan(mean):
+        return missing
+    if sd is None or math.isnan(sd):
+        return format(mean, spec)
+    return f"{format(mean, spec)} {pm} {format(sd, spec)}"
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -61,64 +90,51 @@ def tpr_tnr_harmonic_mean(predicted: np.ndarray, labels: np.ndarray) -> float:
     return float(0.0 if tpr + tnr == 0 else 2 * tpr * tnr / (tpr + tnr))
 
 
-def evaluate(discovery: Discovery, ground_truth: GroundTruth, theta: float | None = None) -> dict:
-    """Every metric of one discovery against a task's truth.
-
-    node_auc: node scores vs head truth. edge_auc: edge scores vs EDGE truth (NaN
-    without it). edge_node_auc: the head score made from edges vs head truth (the
-    paper's "edge ROC"). precision, recall, f1 (precision/recall F1) and
-    tpr_tnr_harmonic_mean (the paper's "F1") of the head mask at ``theta``
-    (default: softmax above the uniform level 1/H). n_selected: heads in the mask.
-    """
-    if ground_truth is None:
-        raise ValueError("this task has no ground truth to evaluate against")
-    n_layers, n_heads = discovery.n_layers, discovery.n_heads
-    labels = ground_truth.head_labels(n_layers, n_heads).ravel()
-    mask = discovery.head_mask(theta).ravel()
-    return {
-        "node_auc": auc(discovery.node_scores, labels),
-        "edge_auc": edge_auc(discovery.edge_scores, ground_truth, n_layers, n_heads),
-        "edge_node_auc": auc(discovery.edge_node_scores, labels),
-        "precision": float(precision_score(labels, mask, zero_division=0)),
-        "recall": float(recall_score(labels, mask, zero_division=0)),
-        "f1": float(f1_score(labels, mask, zero_division=0)),
-        "tpr_tnr_harmonic_mean": tpr_tnr_harmonic_mean(mask, labels),
-        "n_selected": int(mask.sum()),
-        "n_truth": int(labels.sum()),
-    }
-
-
-def evaluate_head_scores(scores: HeadScores, ground_truth: GroundTruth) -> dict:
-    """Metrics of any method's :class:`HeadScores` against a task's truth.
+def evaluate(
+    scores: HeadScores, ground_truth: GroundTruth, theta: float | None = None
+) -> dict[str, float | int]:
+    """Every metric of one method's scores against a task's truth (keys: :data:`METRICS`,
+    then :data:`COUNTS`).
 
     node_auc: node scores vs head truth. edge_auc: edge scores vs EDGE truth over
-    cross-layer pairs (NaN without edge scores or edge truth). precision, recall, f1
-    (precision/recall F1) and tpr_tnr_harmonic_mean of ``scores.selected`` (NaN where the
-    method selects nothing itself). n_selected, n_truth: head counts.
+    cross-layer pairs (NaN without edge scores or edge truth). edge_node_auc (only for a
+    :class:`Discovery`): the head score made from edges vs head truth (the paper's "edge
+    ROC"). precision, recall, f1 (precision/recall F1) and tpr_tnr_harmonic_mean (the
+    paper's "F1") of the selected heads: ``scores.selected`` (a Discovery's: softmax
+    above the uniform level 1/H), or ``head_mask(theta)`` of a Discovery when ``theta``
+    is given; NaN where the method selects nothing itself. n_selected: heads selected.
+    n_truth: heads in the truth.
     """
     if ground_truth is None:
         raise ValueError("this task has no ground truth to evaluate against")
+    is_discovery = isinstance(scores, Discovery)
+    if theta is not None and not is_discovery:
+        raise TypeError(
+            f"theta applies to the SAE's softmax head mask; {scores.method!r} scores carry "
+            "their own selection: call evaluate without theta"
+        )
     n_layers, n_heads = scores.n_layers, scores.n_heads
     labels = ground_truth.head_labels(n_layers, n_heads).ravel()
-    out = {
+    out: dict[str, float | int] = {
         "node_auc": auc(scores.node_scores, labels),
         "edge_auc": math.nan
         if scores.edge_scores is None
         else edge_auc(scores.edge_scores, ground_truth, n_layers, n_heads),
-        "n_truth": int(labels.sum()),
     }
-    if scores.selected is None:
+    if is_discovery:
+        out["edge_node_auc"] = auc(scores.edge_node_scores, labels)
+    mask = scores.head_mask(theta) if theta is not None else scores.selected
+    if mask is None:
+        out.update(precision=math.nan, recall=math.nan, f1=math.nan,
+                   tpr_tnr_harmonic_mean=math.nan, n_selected=0)
+    else:
+        mask = mask.ravel()
         out.update(
-            precision=math.nan, recall=math.nan, f1=math.nan,
-            tpr_tnr_harmonic_mean=math.nan, n_selected=0,
+            precision=float(precision_score(labels, mask, zero_division=0)),
+            recall=float(recall_score(labels, mask, zero_division=0)),
+            f1=float(f1_score(labels, mask, zero_division=0)),
+            tpr_tnr_harmonic_mean=tpr_tnr_harmonic_mean(mask, labels),
+            n_selected=int(mask.sum()),
         )
-        return out
-    mask = scores.selected.ravel()
-    out.update(
-        precision=float(precision_score(labels, mask, zero_division=0)),
-        recall=float(recall_score(labels, mask, zero_division=0)),
-        f1=float(f1_score(labels, mask, zero_division=0)),
-        tpr_tnr_harmonic_mean=tpr_tnr_harmonic_mean(mask, labels),
-        n_selected=int(mask.sum()),
-    )
+    out["n_truth"] = int(labels.sum())
     return out

@@ -21,6 +21,8 @@ import torch
 if TYPE_CHECKING:  # pragma: no cover
     from transformer_lens import HookedTransformer
 
+    from sae_core.config import SAEConfig  # a type only: the vocabulary imports nothing
+
 MODEL_SOURCES = ("pretrained", "random", "compiled", "trained")
 """Where a task's weights come from.
 
@@ -29,6 +31,15 @@ same architecture with random weights (a *random-weight stand-in*: numbers made
 with it are never the paper's). ``compiled``: weights written by tracr (exact
 truth). ``trained``: a small model trained by this package with a shipped seed.
 """
+
+STAND_IN_LABEL = "random-weight stand-in"
+"""How every table, title and record names a model with ``model_source="random"``."""
+
+
+def label_source(name: str, model_source: str) -> str:
+    """``name``, marked ``"name (random-weight stand-in)"`` when ``model_source`` is
+    "random" (numbers made with it are never the paper's); unchanged otherwise."""
+    return f"{name} ({STAND_IN_LABEL})" if model_source == "random" else name
 
 
 class HeadId(NamedTuple):
@@ -112,6 +123,39 @@ class GroundTruth:
 
 
 @dataclass(frozen=True, eq=False)
+class Answers:
+    """The next token each positive prompt asks for, and a wrong one to contrast it with.
+
+    ``correct``: LongTensor [N_pos], the token the model should predict after the last
+    position of positive prompt i (e.g. IOI's indirect object); ``wrong``: LongTensor
+    [N_pos], a wrong token for the same prompt (e.g. IOI's subject). The task's behaviour
+    is then ``logit[correct] - logit[wrong]`` at the last position.
+    """
+
+    correct: torch.Tensor
+    wrong: torch.Tensor
+
+    def __post_init__(self) -> None:
+        for label, tokens_N in (("correct", self.correct), ("wrong", self.wrong)):
+            if not isinstance(tokens_N, torch.Tensor) or tokens_N.dtype != torch.int64:
+                raise TypeError(
+                    f"Answers.{label} must be a LongTensor [N_pos] of token ids, got "
+                    f"{getattr(tokens_N, 'dtype', type(tokens_N).__name__)}; convert it with "
+                    "torch.as_tensor(ids, dtype=torch.long)"
+                )
+            if tokens_N.ndim != 1:
+                raise ValueError(
+                    f"Answers.{label} has shape {tuple(tokens_N.shape)}; expected [N_pos], "
+                    "one token per positive prompt"
+                )
+        if self.correct.shape != self.wrong.shape:
+            raise ValueError(
+                f"Answers.correct has {self.correct.shape[0]} tokens, Answers.wrong "
+                f"{self.wrong.shape[0]}; give one of each per positive prompt"
+            )
+
+
+@dataclass(frozen=True, eq=False)
 class Task:
     """A model, its positive and negative prompts, and the truth to score against.
 
@@ -119,6 +163,31 @@ class Task:
     ``negative``: LongTensor [N_neg, T'] - prompts on which it does not.
     All prompts of one set share one token length; the two sets may differ.
     Build one for any HookedTransformer; ``load_task`` builds the registered ones.
+
+    Optional facts about the task, each read by other modules:
+
+    * ``answers``: :class:`Answers` (correct / wrong token per positive, [N_pos] each,
+      ids below ``d_vocab_out``), or None where the task names no answers. Present, it
+      makes the task's metric the logit difference (``methods.common.metric_kind``: the
+      baselines ACDC, EAP, EAP-IG, SP, HISP) and it is what ``faithfulness`` measures.
+    * ``negatives_keep_output``: True where a negative gives the same output as its
+      positive (tracr sort / sort_freq), so patching baselines resample positives as
+      their corruption instead (``methods.common.corrupt_source``).
+    * ``head_owner``: for models stacked from tracr programs, ``head_owner[layer][head]``
+      is the program owning the head, ``"random"`` for a random distractor head, ``""``
+      for an empty slot; [n_layers][n_heads] strings, or None. Read by
+      ``experiments.sweeps.head_roles`` and ``head_code_table``.
+    * ``token_values``: for tasks over an abstract vocabulary (tracr), the value of each
+      token id as text, ``d_vocab`` strings, or None; ``tokenizer_name``: the text
+      encoder that tokenized the prompts (``models.tokenizers.TextEncoder.name``, e.g.
+      ``"tiktoken:gpt2"``), or None. Both tell ``analysis.code_interpretability.decoder_for``
+      how to show prompts as text.
+    * ``positive_texts`` / ``negative_texts``: for tasks built from text (IOI,
+      greater-than, docstring), prompt i as text before tokenization, N_pos / N_neg
+      strings, or None. Shown by ``paper.task_report.task_summary``.
+
+    ``metadata``: free-form provenance (seed, per-pair info, thresholds, training record);
+    no module other than the one that builds the task reads it.
     """
 
     name: str
@@ -128,6 +197,13 @@ class Task:
     ground_truth: GroundTruth | None = None
     model_source: str = "pretrained"
     description: str = ""
+    answers: Answers | None = None
+    negatives_keep_output: bool = False
+    head_owner: tuple[tuple[str, ...], ...] | None = None
+    token_values: tuple[str, ...] | None = None
+    tokenizer_name: str | None = None
+    positive_texts: tuple[str, ...] | None = None
+    negative_texts: tuple[str, ...] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -158,6 +234,53 @@ class Task:
                 )
         if self.ground_truth is not None:
             self.ground_truth.head_labels(self.n_layers, self.n_heads)
+        self._check_answers()
+        self._check_head_owner()
+        if self.token_values is not None and len(self.token_values) != self.model.cfg.d_vocab:
+            raise ValueError(
+                f"token_values holds {len(self.token_values)} values for a vocabulary of "
+                f"{self.model.cfg.d_vocab} tokens; give one value per token id"
+            )
+        for label, texts, prompts in (
+            ("positive", self.positive_texts, self.positive),
+            ("negative", self.negative_texts, self.negative),
+        ):
+            if texts is not None and len(texts) != prompts.shape[0]:
+                raise ValueError(
+                    f"{label}_texts holds {len(texts)} texts for {prompts.shape[0]} {label} "
+                    "prompts; give the text of every prompt, in order"
+                )
+
+    def _check_answers(self) -> None:
+        if self.answers is None:
+            return
+        if not isinstance(self.answers, Answers):
+            raise TypeError(
+                f"answers must be an Answers, got {type(self.answers).__name__}; "
+                "wrap the tokens: Answers(correct=..., wrong=...)"
+            )
+        n_pos, d_vocab_out = self.positive.shape[0], int(self.model.cfg.d_vocab_out)
+        if self.answers.correct.shape[0] != n_pos:
+            raise ValueError(
+                f"answers hold {self.answers.correct.shape[0]} tokens for {n_pos} positive "
+                "prompts; give one correct and one wrong token per positive prompt"
+            )
+        for label, tokens_N in (("correct", self.answers.correct), ("wrong", self.answers.wrong)):
+            if int(tokens_N.min()) < 0 or int(tokens_N.max()) >= d_vocab_out:
+                raise ValueError(
+                    f"answers.{label} holds token ids outside [0, {d_vocab_out}); "
+                    "they were tokenized for another model"
+                )
+
+    def _check_head_owner(self) -> None:
+        if self.head_owner is None:
+            return
+        shape = (len(self.head_owner), *{len(row) for row in self.head_owner})
+        if shape != (self.n_layers, self.n_heads):
+            raise ValueError(
+                f"head_owner has rows of shape {shape}; expected one owner per head, "
+                f"[n_layers={self.n_layers}][n_heads={self.n_heads}]"
+            )
 
     @property
     def n_layers(self) -> int:
@@ -179,7 +302,7 @@ class Task:
     @property
     def label(self) -> str:
         """Task name, marked when the model is a random-weight stand-in."""
-        return f"{self.name} (random-weight stand-in)" if self.is_stand_in else self.name
+        return label_source(self.name, self.model_source)
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
@@ -187,78 +310,6 @@ def softmax(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     z = np.exp(x - x.max())
     return z / z.sum()
-
-
-@dataclass(frozen=True, eq=False)
-class Discovery:
-    """What one run of the SAE method found, higher scores = more likely in the circuit.
-
-    ``node_scores``: float [n_layers, n_heads], unique positive-only codes per head.
-    ``edge_scores``: float [H, H], symmetric, positive-only code pairs per head pair.
-    ``edge_node_scores``: float [n_layers, n_heads], a head score from the edge matrix
-    (rule named in ``config.edge_head_score``).
-    ``codes_pos`` int [N_pos_rows, H], ``codes_neg`` int [N_neg_rows, H]: argmax codes of the
-    counted rows (prompts, or prompt x position with ``pooling="positions"``).
-    ``timings``: seconds per stage.
-    """
-
-    task_name: str
-    node_scores: np.ndarray
-    edge_scores: np.ndarray
-    edge_node_scores: np.ndarray
-    codes_pos: np.ndarray
-    codes_neg: np.ndarray
-    timings: dict[str, float]
-    config: Any
-    seed: int
-    model_source: str
-    version: str
-    sae_losses: np.ndarray | None = None
-
-    @property
-    def n_layers(self) -> int:
-        return int(self.node_scores.shape[0])
-
-    @property
-    def n_heads(self) -> int:
-        return int(self.node_scores.shape[1])
-
-    def node_softmax(self) -> np.ndarray:
-        """The paper's node score: softmax over all heads, shape [n_layers, n_heads]."""
-        return softmax(self.node_scores).reshape(self.node_scores.shape)
-
-    def head_mask(self, theta: float | None = None) -> np.ndarray:
-        """Boolean [n_layers, n_heads]: softmax(node score) > theta.
-
-        ``theta=None`` uses 1/H, the uniform level: heads scoring above average.
-        """
-        probs = self.node_softmax()
-        if theta is None:
-            theta = 1.0 / probs.size
-        return probs > theta
-
-    def circuit(self, theta: float | None = None) -> list[HeadId]:
-        """Heads selected by :meth:`head_mask`, as HeadIds."""
-        layers, heads = np.nonzero(self.head_mask(theta))
-        return [HeadId(int(layer), int(head)) for layer, head in zip(layers, heads, strict=True)]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary (arrays as nested lists)."""
-        from dataclasses import asdict, is_dataclass
-
-        config = asdict(self.config) if is_dataclass(self.config) else self.config
-        return {
-            "task": self.task_name,
-            "node_scores": self.node_scores.tolist(),
-            "edge_scores": self.edge_scores.tolist(),
-            "edge_node_scores": self.edge_node_scores.tolist(),
-            "timings": self.timings,
-            "model_source": self.model_source,
-            "config": config,
-            "seed": self.seed,
-            "version": self.version,
-        }
-
 
 
 @dataclass(frozen=True, eq=False)
@@ -280,6 +331,8 @@ class HeadScores:
     search; building the task is not counted).
     ``seed``: the method's random seed (None for deterministic methods).
     ``config``: JSON-ready record of the settings used. ``extra``: method-specific notes.
+    Our SAE method returns the subclass :class:`Discovery`, which adds its codes,
+    stage timings and typed SAE settings.
     """
 
     method: str
@@ -345,4 +398,82 @@ class HeadScores:
             "config": self.config,
             "version": self.version,
             "extra": self.extra,
+        }
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Discovery(HeadScores):
+    """What one seed of the SAE method found: a :class:`HeadScores` with the method's extras.
+
+    Higher scores = more likely in the circuit. ``method`` is "sae".
+    ``node_scores``: float [n_layers, n_heads], unique positive-only codes per head.
+    ``edge_scores``: float [H, H], symmetric, positive-only code pairs per head pair.
+    ``edge_node_scores``: float [n_layers, n_heads], a head score from the edge matrix
+    (rule: ``sae_config.effective_edge_head_score``).
+    ``codes_pos`` int [N_pos_rows, H], ``codes_neg`` int [N_neg_rows, H]: argmax codes of the
+    counted rows (prompts, or prompt x position with ``pooling="positions"``).
+    ``timings``: seconds per stage, "total" their sum (``timings["sae_steps"]`` is a count).
+    ``sae_config``: the settings of the run; ``config`` is their JSON-ready record.
+    ``sae_losses``: float [steps] training loss of this seed's SAE (None for k-means).
+
+    Derived, never passed (``dataclasses.replace`` recomputes them, so they cannot go
+    stale): ``selected = head_mask()`` (softmax of node score above 1/H) and
+    ``seconds = timings["total"]``.
+    """
+
+    method: str = "sae"
+    edge_scores: np.ndarray
+    edge_node_scores: np.ndarray
+    codes_pos: np.ndarray
+    codes_neg: np.ndarray
+    timings: dict[str, float]
+    sae_config: SAEConfig
+    sae_losses: np.ndarray | None = None
+    seconds: float = field(init=False, default=0.0)
+    selected: np.ndarray | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.edge_scores is None:
+            raise ValueError("a Discovery needs its edge scores [H, H]")
+        if "total" not in self.timings:
+            raise ValueError(f"timings {sorted(self.timings)} lack 'total', the run's seconds")
+        super().__post_init__()
+        edge_node = np.asarray(self.edge_node_scores, dtype=np.float64)
+        if edge_node.shape != self.node_scores.shape:
+            raise ValueError(
+                f"edge_node_scores have shape {edge_node.shape}; expected "
+                f"{self.node_scores.shape}, the shape of node_scores"
+            )
+        object.__setattr__(self, "edge_node_scores", edge_node)
+        # selected and seconds are derived: set here so that they always match the scores
+        object.__setattr__(self, "selected", self.head_mask())
+        object.__setattr__(self, "seconds", float(self.timings["total"]))
+
+    def node_softmax(self) -> np.ndarray:
+        """The paper's node score: softmax over all heads, shape [n_layers, n_heads]."""
+        return softmax(self.node_scores).reshape(self.node_scores.shape)
+
+    def head_mask(self, theta: float | None = None) -> np.ndarray:
+        """Boolean [n_layers, n_heads]: softmax(node score) > theta.
+
+        ``theta=None`` uses 1/H, the uniform level: heads scoring above average.
+        """
+        probs = self.node_softmax()
+        if theta is None:
+            theta = 1.0 / probs.size
+        return probs > theta
+
+    def circuit(self, theta: float | None = None) -> list[HeadId]:
+        """Heads selected by :meth:`head_mask`, as HeadIds."""
+        layers, heads = np.nonzero(self.head_mask(theta))
+        return [HeadId(int(layer), int(head)) for layer, head in zip(layers, heads, strict=True)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """:meth:`HeadScores.to_dict` plus the head scores from edges (and the rule that
+        made them: ``paper_quirks`` overrides ``config["edge_head_score"]``) and the timings."""
+        return {
+            **super().to_dict(),
+            "edge_head_score": self.sae_config.effective_edge_head_score,
+            "edge_node_scores": self.edge_node_scores.tolist(),
+            "timings": self.timings,
         }

@@ -1,7 +1,7 @@
 """Every method on the same tasks, one table: ``compare(task_names, methods, seeds)``.
 
 One row per task x method. Metrics come from
-:func:`sae_core.metrics.evaluate_head_scores` and are the mean and sample sd over seeds
+:func:`sae_core.metrics.evaluate` and are the mean and sample sd over seeds
 for stochastic methods (``sae``, ``subnetwork-probing``); deterministic methods run
 once (``n_seeds`` = 1, sd NaN). ``seconds`` is the method's own wall time per run
 (building the task is not counted; for the SAE the shared cache and batched training
@@ -28,8 +28,9 @@ import torch
 from tqdm.auto import tqdm
 
 from sae_core.methods import DEFAULT_METHODS, method_spec
-from sae_core.metrics import evaluate_head_scores, mean_sd
-from sae_core.records import read_json, write_json_atomic
+from sae_core.metrics import HEAD_SCORES_METRICS, evaluate, format_mean_sd, mean_sd
+from sae_core.paper.settings import DEFAULT_SEEDS
+from sae_core.records import read_json, write_json_atomic, write_text_atomic
 from sae_core.tasks import PAPER_TASKS, load_task
 from sae_core.types import HeadScores, Task
 from sae_core.version import __version__
@@ -42,13 +43,9 @@ it takes ~4 min. Its cost there is thus a LOWER bound on the default's. Pass
 ``configs={"acdc": ACDCConfig(**LARGE_TASK_ACDC)}`` (or ``sae-core compare
 --set acdc.taus=1e-3 --set acdc.separate_qkv=false --set acdc.n_prompts=16``)."""
 
-METRICS = ("node_auc", "edge_auc", "precision", "recall", "f1", "tpr_tnr_harmonic_mean")
-"""Metrics of every row, each as ``{metric}_mean`` and ``{metric}_sd``."""
-
-TABLE_COLUMNS = (
-    "label", "method", "n_seeds", "node_auc", "edge_auc", "precision", "recall",
-    "tpr_tnr_harmonic_mean", "n_selected", "seconds",
-)
+METRICS = HEAD_SCORES_METRICS
+"""Metrics of every row (those every method has), each as ``{metric}_mean`` and
+``{metric}_sd``."""
 
 
 def _parse_value(text: str) -> Any:
@@ -114,7 +111,7 @@ def summarize(
     task: Task, method: str, runs: Sequence[HeadScores], cpu_seconds: float = math.nan
 ) -> dict[str, Any]:
     """One table row from one method's runs on one task (``cpu_seconds``: per run)."""
-    evals = [evaluate_head_scores(r, task.ground_truth) for r in runs]
+    evals = [evaluate(r, task.ground_truth) for r in runs]
     row: dict[str, Any] = {
         "task": task.name,
         "label": task.label,
@@ -168,7 +165,7 @@ def _read_cached_row(path: Path) -> dict[str, Any]:
 def compare(
     task_names: Sequence[str],
     methods: Sequence[str] = DEFAULT_METHODS,
-    seeds: Sequence[int] = (0, 1, 2, 3, 4),
+    seeds: Sequence[int] = DEFAULT_SEEDS,
     task_options: Mapping[str, Any] | None = None,
     progress: bool = True,
     configs: Mapping[str, Any] | None = None,
@@ -228,19 +225,13 @@ def compare(
     return pd.DataFrame(rows)
 
 
-def _cell(mean: float, sd: float) -> str:
-    if mean is None or math.isnan(mean):
-        return "n/a"
-    return f"{mean:.3f}" if sd is None or math.isnan(sd) else f"{mean:.3f} ± {sd:.3f}"
-
-
 def table(df: pd.DataFrame) -> pd.DataFrame:
     """The printable table: metrics as "mean ± sd" strings, seconds per run."""
     out = pd.DataFrame({"task": df["label"], "method": df["method"],
                         "seeds": df["n_seeds"]})
-    for metric in ("node_auc", "edge_auc", "precision", "recall", "tpr_tnr_harmonic_mean"):
-        out[metric] = [_cell(m, s) for m, s in zip(df[f"{metric}_mean"], df[f"{metric}_sd"],
-                                                   strict=True)]
+    for metric in (m for m in METRICS if m != "f1"):  # the paper's "F1" is shown, not this
+        out[metric] = [format_mean_sd(m, s, pm="±")
+                       for m, s in zip(df[f"{metric}_mean"], df[f"{metric}_sd"], strict=True)]
     out["heads selected"] = [f"{n:.1f}" for n in df["n_selected"]]
     out["seconds"] = [f"{s:.2f}" for s in df["seconds"]]
     if "cpu_seconds" in df:
@@ -262,14 +253,8 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
 
 
 def write_markdown(df: pd.DataFrame, path: str | Path, title: str = "") -> Path:
-    """The markdown table, with an optional title line."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = (f"{title}\n\n" if title else "") + to_markdown(df) + "\n"
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-    return path
+    """The markdown table, with an optional title line, written atomically."""
+    return write_text_atomic(path, (f"{title}\n\n" if title else "") + to_markdown(df) + "\n")
 
 
 def write_json(df: pd.DataFrame, path: str | Path, **extra: Any) -> Path:
@@ -291,7 +276,7 @@ def paper_table() -> pd.DataFrame:
     rows = []
     for task, numbers in HEADLINE_AUC.items():
         mean, sd = numbers["sae_node"]
-        rows.append({"task": task, "method": "sae", "node_auc": f"{mean:.3f} ± {sd:.3f}"})
+        rows.append({"task": task, "method": "sae", "node_auc": format_mean_sd(mean, sd, pm="±")})
         for method in ("acdc", "hisp", "subnetwork-probing"):
             rows.append({"task": task, "method": method, "node_auc": f"{numbers[method]:.2f}"})
     return pd.DataFrame(rows).pivot(index="task", columns="method", values="node_auc")

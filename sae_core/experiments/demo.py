@@ -7,7 +7,6 @@ mean +- sd over seeds, and wall time.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from collections.abc import Sequence
 
@@ -16,21 +15,22 @@ from tqdm.auto import tqdm
 
 from sae_core.config import SAEConfig
 from sae_core.discover import discover_seeds
-from sae_core.metrics import evaluate, mean_sd
+from sae_core.metrics import METRICS, evaluate, format_mean_sd, mean_sd
+from sae_core.paper.settings import DEFAULT_SEEDS
 from sae_core.tasks import load_task
-
-METRICS = ("node_auc", "edge_auc", "edge_node_auc", "f1", "tpr_tnr_harmonic_mean")
+from sae_core.types import label_source
 
 
 def run_tasks(
     task_names: Sequence[str],
     poolings: Sequence[str] = ("mean",),
-    seeds: Sequence[int] = (0, 1, 2, 3, 4),
+    seeds: Sequence[int] = DEFAULT_SEEDS,
     config: SAEConfig | None = None,
     task_options: dict | None = None,
     progress: bool = True,
 ) -> list[dict]:
-    """One row per (task, pooling): metrics as mean/sd over seeds, seconds, labels."""
+    """One row per (task, pooling): every metric of :func:`sae_core.metrics.evaluate` as
+    ``{metric}_mean``/``{metric}_sd`` over seeds (sd 0 for one seed), seconds, labels."""
     config = config or SAEConfig()
     rows = []
     jobs = [(name, pooling) for name in task_names for pooling in poolings]
@@ -70,10 +70,6 @@ def run_tasks(
     return rows
 
 
-def _fmt(mean: float, sd: float) -> str:
-    return "n/a" if math.isnan(mean) else f"{mean:.3f} +- {sd:.3f}"
-
-
 def format_table(rows: Sequence[dict]) -> str:
     """A markdown table of the rows from :func:`run_tasks`."""
     header = (
@@ -83,11 +79,11 @@ def format_table(rows: Sequence[dict]) -> str:
     lines = [header]
     for r in rows:
         lines.append(
-            f"| {r['task']}{' (random-weight stand-in)' if r['model_source'] == 'random' else ''} "
+            f"| {label_source(r['task'], r['model_source'])} "
             f"| {r['pooling']} | {r['n_layers']}x{r['n_heads']} "
-            f"| {_fmt(r['node_auc_mean'], r['node_auc_sd'])} "
-            f"| {_fmt(r['edge_auc_mean'], r['edge_auc_sd'])} "
-            f"| {_fmt(r['edge_node_auc_mean'], r['edge_node_auc_sd'])} "
+            f"| {format_mean_sd(r['node_auc_mean'], r['node_auc_sd'])} "
+            f"| {format_mean_sd(r['edge_auc_mean'], r['edge_auc_sd'])} "
+            f"| {format_mean_sd(r['edge_node_auc_mean'], r['edge_node_auc_sd'])} "
             f"| {r['discover_s_per_seed']:.2f} |"
         )
     return "\n".join(lines)

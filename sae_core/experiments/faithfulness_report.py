@@ -23,12 +23,10 @@ from sae_core.config import SAEConfig
 from sae_core.discover import discover_seeds
 from sae_core.faithfulness import FaithfulnessResult, faithfulness
 from sae_core.paper.numbers import IOI_FAITHFULNESS
-from sae_core.types import Discovery, HeadId, Task
+from sae_core.types import Discovery, HeadId, Task, label_source
 
 PAPER_SAE_FRACTION = 40 / 144
 """The paper's IOI SAE circuit: 40 of GPT-2 small's 144 heads."""
-
-STAND_IN = "random-weight stand-in"
 
 CONDITIONS = ("clean", "truth", "sae circuit", "random")
 """Rows of the faithfulness table, in order; the paper's keys start with these words."""
@@ -129,7 +127,7 @@ def faithfulness_table(
         ("random", n_heads, random, len(randoms)),
     ]
     paper_rows = _paper_rows(paper) if paper is not None else {}
-    label = first.task_name + (f" ({STAND_IN})" if first.is_stand_in else "")
+    label = label_source(first.task_name, first.model_source)
     return pd.DataFrame(
         [
             {

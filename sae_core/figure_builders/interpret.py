@@ -40,10 +40,11 @@ def faithfulness_ioi(ctx: FigureContext) -> FigureOutput:
         faithfulness_table,
         ioi_paper_table,
     )
+    from sae_core.paper.settings import paper_settings
     from sae_core.plots.interpret import plot_faithfulness
     from sae_core.tasks.catalog import load_task
 
-    n_examples = 6 if ctx.fast else 250
+    n_examples = 6 if ctx.fast else paper_settings("ioi").n_examples
     n_random = 1 if ctx.fast else 10
     config, seeds = _config(ctx), _seeds(ctx)
     ioi = load_task("ioi", n_examples=n_examples, model_source=ctx.model_source)

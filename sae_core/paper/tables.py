@@ -18,11 +18,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from sae_core.metrics import evaluate, mean_sd
+from sae_core.metrics import COUNTS, METRICS, evaluate, mean_sd
 from sae_core.paper.numbers import HEADLINE_AUC, PAPER
-from sae_core.types import Discovery, GroundTruth
-
-STAND_IN = "random-weight stand-in"
+from sae_core.types import STAND_IN_LABEL, Discovery, GroundTruth
 
 PAPER_TRUTH_VARIANT = "paper"
 """The truth variant the paper's numbers were measured against."""
@@ -34,15 +32,12 @@ AUC_METRICS = {
 }
 """Our AUC metric -> (key in HEADLINE_AUC or None, what it compares)."""
 
-SEED_COLUMNS = (
-    "node_auc", "edge_node_auc", "edge_auc", "precision", "recall", "f1",
-    "tpr_tnr_harmonic_mean", "n_selected", "n_truth",
-)
+SEED_COLUMNS = (*METRICS, *COUNTS)
 
 
 def model_label(model_source: str) -> str:
     """How a table names a model source: random sources are "random-weight stand-in"."""
-    return STAND_IN if model_source == "random" else model_source
+    return STAND_IN_LABEL if model_source == "random" else model_source
 
 
 def _as_list(discoveries: Discovery | Sequence[Discovery]) -> list[Discovery]:
@@ -121,8 +116,7 @@ def auc_vs_paper(
                  "paper_sd": paper_sd}
             )
     table = pd.DataFrame(rows)
-    config = found[0].config
-    rule = getattr(config, "effective_edge_head_score", None)
+    rule = found[0].sae_config.effective_edge_head_score
     table.attrs["title"] = f"{task_name} ({', '.join(models)}): ROC AUC, ours vs {PAPER}"
     table.attrs["edge_head_score"] = rule
     return table

@@ -13,9 +13,10 @@ from sae_core.experiments.model_size import (
     synthetic_task,
     time_model_sizes,
 )
-from sae_core.figure_builders import STAND_IN_MARK, available_figures
+from sae_core.figure_builders import available_figures
 from sae_core.plots.runtime import plot_runtime
 from sae_core.records import read_json, write_json_atomic
+from sae_core.types import STAND_IN_LABEL
 from tests.conftest import tiny_model
 
 TINY = SAEConfig(n_features=8, steps=3, n_train=2, device="cpu")
@@ -51,7 +52,7 @@ def test_result_records_its_settings(result, tmp_path):
 def test_plot_says_stand_in_and_device(result):
     fig = plot_runtime(result)
     title = fig._suptitle.get_text()
-    assert STAND_IN_MARK in title and "CPU" in title
+    assert STAND_IN_LABEL in title and "CPU" in title
     plt.close(fig)
 
 

@@ -1,5 +1,7 @@
 """Circuit plots: each returns a Figure on a tiny synthetic Discovery; stand-ins say so."""
 
+import dataclasses
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -34,7 +36,8 @@ def discovery(model_source: str = "random", seed: int = 0) -> Discovery:
         task_name="toy", node_scores=node, edge_scores=edge,
         edge_node_scores=edge.sum(1).reshape(N_LAYERS, N_HEADS),
         codes_pos=np.zeros((4, N_TOTAL), int), codes_neg=np.zeros((4, N_TOTAL), int),
-        timings={}, config=SAEConfig(), seed=seed, model_source=model_source, version="test",
+        timings={"total": 0.0}, sae_config=SAEConfig(), seed=seed, model_source=model_source,
+        version="test",
     )
 
 
@@ -110,7 +113,7 @@ def test_circuit_graph_in_one_layer_says_it_has_no_edges():
     d = discovery()
     node = np.zeros((N_LAYERS, N_HEADS))
     node[0, :2] = 5  # the circuit: two heads of layer 0, no cross-layer pair
-    one_layer = Discovery(**{**d.__dict__, "node_scores": node})
+    one_layer = dataclasses.replace(d, node_scores=node)
     assert top_circuit_edges(one_layer) == []
     fig = plot_circuit_graph(one_layer, TRUTH_EDGES)
     assert "no scored edge" in fig.axes[0].get_title()
