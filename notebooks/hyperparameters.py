@@ -52,19 +52,13 @@ import time
 import matplotlib.pyplot as plt
 
 import sae_core
-from sae_core.experiments.sweeps import summarize, sweep_tasks
+from sae_core.experiments.sweeps import describe_tasks, load_tasks, summarize, sweep_tasks
 from sae_core.plots.sweeps import plot_contour
 
 started = time.perf_counter()
-print("mode:", "FAST (tiny grid, few steps: numbers are a smoke test)" if FAST else "FULL")
 config = sae_core.SAEConfig(steps=STEPS)
-tasks = [sae_core.load_task(name, n_examples=N_EXAMPLES) for name in TASKS]
-tasks += [
-    sae_core.load_task(name, n_examples=N_EXAMPLES, model_source="random") for name in PAPER_TASKS
-]
-if not PAPER_TASKS:
-    print("paper tasks (ioi, greater-than, docstring) skipped: no pretrained weights here, and a "
-          "random-weight stand-in has no circuit to find")
+tasks = load_tasks(TASKS, PAPER_TASKS, n_examples=N_EXAMPLES)
+print(describe_tasks(tasks, PAPER_TASKS, fast=FAST, per_task=False))
 
 # %% [markdown]
 # ## Sweep

@@ -57,24 +57,15 @@ import time
 import matplotlib.pyplot as plt
 
 import sae_core
-from sae_core.experiments.sweeps import summarize, sweep_tasks
+from sae_core.experiments.sweeps import describe_tasks, load_tasks, summarize, sweep_tasks
 from sae_core.paper.numbers import HEADLINE_AUC
 from sae_core.plots.sweeps import plot_sweep
 
 started = time.perf_counter()
-print("mode:", "FAST (tiny grid, few steps: numbers are a smoke test)" if FAST else "FULL")
 config = sae_core.SAEConfig(steps=STEPS)
 n_examples = max(N_TRAIN_GRID) + N_COUNT
-tasks = [sae_core.load_task(name, n_examples=n_examples) for name in TASKS]
-tasks += [
-    sae_core.load_task(name, n_examples=n_examples, model_source="random") for name in PAPER_TASKS
-]
-if not PAPER_TASKS:
-    print("paper tasks (ioi, greater-than, docstring) skipped: no pretrained weights here, and a "
-          "random-weight stand-in has no circuit to find")
-for task in tasks:
-    print(f"{task.label}: {task.n_layers}x{task.n_heads} heads, "
-          f"truth {len(task.ground_truth.heads)}")
+tasks = load_tasks(TASKS, PAPER_TASKS, n_examples=n_examples)
+print(describe_tasks(tasks, PAPER_TASKS, fast=FAST))
 
 # %% [markdown]
 # ## Sweep

@@ -36,10 +36,25 @@ STAND_IN_LABEL = "random-weight stand-in"
 """How every table, title and record names a model with ``model_source="random"``."""
 
 
+def is_stand_in(model_source: str) -> bool:
+    """True for ``model_source="random"``: a random-weight stand-in, never the paper's."""
+    return model_source == "random"
+
+
 def label_source(name: str, model_source: str) -> str:
     """``name``, marked ``"name (random-weight stand-in)"`` when ``model_source`` is
     "random" (numbers made with it are never the paper's); unchanged otherwise."""
-    return f"{name} ({STAND_IN_LABEL})" if model_source == "random" else name
+    return f"{name} ({STAND_IN_LABEL})" if is_stand_in(model_source) else name
+
+
+def axis_size(array_field: str, axis: int, doc: str) -> property:
+    """A read-only ``int`` property: the length of the array field ``array_field`` along
+    ``axis`` (shape-named sizes such as ``n_layers``, kept in one place per class)."""
+
+    def size(self) -> int:
+        return int(getattr(self, array_field).shape[axis])
+
+    return property(size, doc=doc)
 
 
 class HeadId(NamedTuple):
@@ -297,7 +312,7 @@ class Task:
     @property
     def is_stand_in(self) -> bool:
         """True for random-weight stand-ins, whose numbers are never the paper's."""
-        return self.model_source == "random"
+        return is_stand_in(self.model_source)
 
     @property
     def label(self) -> str:
@@ -371,18 +386,13 @@ class HeadScores:
                 raise ValueError(f"selected has shape {sel.shape}; expected {node.shape}")
             object.__setattr__(self, "selected", sel)
 
-    @property
-    def n_layers(self) -> int:
-        return int(self.node_scores.shape[0])
-
-    @property
-    def n_heads(self) -> int:
-        return int(self.node_scores.shape[1])
+    n_layers = axis_size("node_scores", 0, "Layers of the scored model.")
+    n_heads = axis_size("node_scores", 1, "Heads per layer of the scored model.")
 
     @property
     def is_stand_in(self) -> bool:
         """True for random-weight stand-ins, whose numbers are never the paper's."""
-        return self.model_source == "random"
+        return is_stand_in(self.model_source)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready record (arrays as nested lists)."""

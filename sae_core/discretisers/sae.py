@@ -69,6 +69,7 @@ import torch
 from tqdm.auto import tqdm
 
 from sae_core.device import resolve_device
+from sae_core.types import axis_size
 
 CHECK_EVERY = 50  # steps between finite-loss checks (each check syncs the device)
 
@@ -102,20 +103,9 @@ class SAEParams:
         if len(self.seeds) != S:
             raise ValueError(f"SAEParams has {S} parameter sets but {len(self.seeds)} seeds")
 
-    @property
-    def n_seeds(self) -> int:
-        """Number of SAEs (S)."""
-        return int(self.W_enc_SDF.shape[0])
-
-    @property
-    def d_model(self) -> int:
-        """Width of the input rows (D)."""
-        return int(self.W_enc_SDF.shape[1])
-
-    @property
-    def n_features(self) -> int:
-        """Dictionary size (F)."""
-        return int(self.W_enc_SDF.shape[2])
+    n_seeds = axis_size("W_enc_SDF", 0, "Number of SAEs (S).")
+    d_model = axis_size("W_enc_SDF", 1, "Width of the input rows (D).")
+    n_features = axis_size("W_enc_SDF", 2, "Dictionary size (F).")
 
 
 @dataclass(frozen=True, eq=False)

@@ -43,6 +43,7 @@ from sae_core import scores
 from sae_core.config import SAEConfig
 from sae_core.discover import HeadActivations, cache_task, discover_seeds
 from sae_core.metrics import evaluate
+from sae_core.tasks import load_task
 from sae_core.types import Discovery, Task, head_from_index
 
 COUNT_KEY = "n_count"
@@ -325,6 +326,43 @@ def sweep_tasks(
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+PAPER_TASKS_SKIPPED = (
+    "paper tasks (ioi, greater-than, docstring) skipped: no pretrained weights here, and a "
+    "random-weight stand-in has no circuit to find"
+)
+
+
+def load_tasks(
+    names: Sequence[str], paper_names: Sequence[str] = (), *, n_examples: int
+) -> list[Task]:
+    """A sweep's tasks: ``names`` as registered (embedded tasks, exact truth), then
+    ``paper_names`` on random-weight stand-ins (labelled as such in every table and
+    figure), each with ``n_examples`` prompts per set."""
+    tasks = [load_task(name, n_examples=n_examples) for name in names]
+    stand_ins = [
+        load_task(name, n_examples=n_examples, model_source="random") for name in paper_names
+    ]
+    return tasks + stand_ins
+
+
+def describe_tasks(
+    tasks: Sequence[Task], paper_names: Sequence[str] = (), *, fast: bool, per_task: bool = True
+) -> str:
+    """What a sweep notebook says before it runs: its mode (FAST settings are a smoke test),
+    whether the paper tasks were left out, and (``per_task``) each task's heads and truth."""
+    mode = "FAST (tiny grid, few steps: numbers are a smoke test)" if fast else "FULL"
+    lines = [f"mode: {mode}"]
+    if not paper_names:
+        lines.append(PAPER_TASKS_SKIPPED)
+    if per_task:
+        lines += [
+            f"{task.label}: {task.n_layers}x{task.n_heads} heads, "
+            f"truth {len(task.ground_truth.heads)}"
+            for task in tasks
+        ]
+    return "\n".join(lines)
 
 
 def summarize(df: pd.DataFrame, by: Sequence[str] | None = None) -> pd.DataFrame:

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from sae_core.types import axis_size
+
 if TYPE_CHECKING:  # pragma: no cover
     from transformer_lens import HookedTransformer
 
@@ -85,25 +87,11 @@ class DenseWeights:
         if self.W_in.shape[2] != self.W_out.shape[1]:
             raise ValueError("W_in and W_out disagree on d_mlp")
 
-    @property
-    def n_layers(self) -> int:
-        return int(self.W_Q.shape[0])
-
-    @property
-    def n_heads(self) -> int:
-        return int(self.W_Q.shape[1])
-
-    @property
-    def d_model(self) -> int:
-        return int(self.W_Q.shape[2])
-
-    @property
-    def d_head(self) -> int:
-        return int(self.W_Q.shape[3])
-
-    @property
-    def d_mlp(self) -> int:
-        return int(self.W_in.shape[2])
+    n_layers = axis_size("W_Q", 0, "Layers (L).")
+    n_heads = axis_size("W_Q", 1, "Heads per layer (H).")
+    d_model = axis_size("W_Q", 2, "Residual width (D).")
+    d_head = axis_size("W_Q", 3, "Head width (d).")
+    d_mlp = axis_size("W_in", 2, "MLP width (M).")
 
     def head_is_nonzero(self) -> np.ndarray:
         """Boolean [n_layers, n_heads]: the head has any nonzero weight."""

@@ -203,3 +203,22 @@ def test_cache_poolings_reuses(task, caches):
     out = sweeps.cache_poolings(task, ("mean",), CONFIG, filled)
     assert out["mean"] is caches["mean"]
     assert cache_task(task, CONFIG).positive.shape == caches["mean"].positive.shape
+
+
+def test_load_tasks_marks_paper_tasks_as_stand_ins():
+    tasks = sweeps.load_tasks(["induction-toy"], ["induction-gpt2"], n_examples=12)
+    assert [t.name for t in tasks] == ["induction-toy", "induction-gpt2"]
+    assert [t.model_source for t in tasks] == ["trained", "random"]
+    assert all(t.positive.shape[0] == 12 for t in tasks)
+
+
+def test_describe_tasks_mode_skip_note_and_heads():
+    tasks = sweeps.load_tasks(["induction-toy"], n_examples=12)
+    text = sweeps.describe_tasks(tasks, fast=True)
+    assert text.splitlines() == [
+        "mode: FAST (tiny grid, few steps: numbers are a smoke test)",
+        sweeps.PAPER_TASKS_SKIPPED,
+        "induction-toy: 2x4 heads, truth 6",
+    ]
+    brief = sweeps.describe_tasks(tasks, ["ioi"], fast=False, per_task=False)
+    assert brief == "mode: FULL"
