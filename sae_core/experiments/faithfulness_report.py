@@ -99,7 +99,7 @@ def faithfulness_table(
 
     ``results``: one result, or one per SAE seed on the same task (the SAE circuit row is
     then mean +- sd over seeds, the random row pools every seed's random circuits).
-    ``paper``: the paper's numbers (e.g. ``paper_numbers.IOI_FAITHFULNESS``) or None.
+    ``paper``: the paper's numbers (e.g. ``sae_core.paper.numbers.IOI_FAITHFULNESS``) or None.
     ``truth_size``: heads in the ground truth, shown in the truth row (results omit it).
     Rows: clean, truth, sae circuit, random. Columns: ``condition``, ``n_heads``,
     ``logit_diff`` (mean), ``sd`` (over seeds, or over random circuits), ``n`` (values
