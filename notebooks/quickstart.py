@@ -66,7 +66,7 @@ for name in ("node_auc", "edge_auc", "edge_node_auc", "f1"):
     vals = np.array([e[name] for e in evals])
     print(f"{name:>14}: {vals.mean():.3f} +- {vals.std(ddof=1):.3f}  over seeds {SEEDS}")
 print("timings of seed 0 (s):", {k: round(v, 3) for k, v in found[0].timings.items()})
-print("selected heads (seed 0):", [str(h) for h in found[0].circuit()])
+print("selected heads (seed 0):", [str(h) for h in found[0].circuit(rule="paper")])
 
 # %% [markdown]
 # ## Node scores as a layer x head heatmap

@@ -7,6 +7,9 @@ examples, `neg_MH` the M negative ones, columns are heads (FACTS.md, Pipeline 3-
   and never on negatives (one-way set difference, FACTS.md item 4).
 - `unique_pair_counts`: for each head pair (i, j), the number of code pairs
   (pos[n, i], pos[n, j]) never seen as (neg[m, i], neg[m, j]) (FACTS.md item 5).
+- `permuted_unique_code_counts`: `unique_code_counts` again for each of P random
+  relabellings of the pooled rows into N "positives" and M "negatives": the permutation
+  null of the node score (`sae_core.scores.null_calibration`).
 
 Each example contributes one code per head, so a pair set has at most N entries.
 The authors' code built two dense float64 [H, H, F, F] arrays instead (FACTS.md,
@@ -25,6 +28,8 @@ times both.
 """
 
 from __future__ import annotations
+
+import os
 
 import numba
 import numpy as np
@@ -132,6 +137,37 @@ def _unique_code_counts_kernel(ids_pos_HN, ids_neg_HM, n_ids_H, n_chunks):
                     stamp_F[k] = gen_pos
             count_H[h] = count
     return count_H
+
+
+@njit(cache=True, parallel=True)
+def _permuted_code_counts_kernel(ids_RH, n_ids_H, perm_PR, n_pos, n_chunks):
+    """count_PH[p, h]: positive-only ids of head h when rows perm_PR[p, :n_pos] are positive.
+
+    ``ids_RH`` holds each head's dense ids over the pooled rows (positives, then
+    negatives), ``n_ids_H`` the number of distinct ids per head. Every id occurs in some
+    row, so an id is positive-only iff no negative row holds it: the count is
+    n_ids_H[h] minus the distinct ids on the rows perm_PR[p, n_pos:], and only those
+    rows are read (row-major, all heads of a row at once).
+    """
+    P, R = perm_PR.shape
+    H = ids_RH.shape[1]
+    count_PH = np.empty((P, H), np.int64)
+    width = max(1, n_ids_H.max())
+    for c in prange(n_chunks):
+        first, stop = c * P // n_chunks, (c + 1) * P // n_chunks
+        stamp_HF = np.zeros((H, width), np.int32)  # generation p - first + 1 marks "seen"
+        for p in range(first, stop):
+            gen = p - first + 1
+            for h in range(H):
+                count_PH[p, h] = n_ids_H[h]
+            for r in range(n_pos, R):
+                row = perm_PR[p, r]
+                for h in range(H):
+                    k = ids_RH[row, h]
+                    if stamp_HF[h, k] != gen:
+                        stamp_HF[h, k] = gen
+                        count_PH[p, h] -= 1
+    return count_PH
 
 
 @njit(cache=True, parallel=True)
@@ -387,6 +423,67 @@ def unique_pair_counts(pos_NH, neg_MH, *, _force_hash: bool = False) -> np.ndarr
         return _unique_pair_counts_hashed(ids_pos_HN, ids_neg_HM, n_ids_H, n_chunks)
 
 
+def _check_permutations(perm_PR, n_rows: int) -> np.ndarray:
+    """Label permutations as int64 [P, R], each row a permutation of range(R), or an error."""
+    arr = np.asarray(perm_PR)
+    if arr.ndim != 2 or arr.shape[1] != n_rows or arr.dtype.kind not in "iu":
+        raise ValueError(
+            f"permutations must be an integer array [n_permutations, {n_rows}] (one row per "
+            f"permutation of the {n_rows} pooled rows, positives first), got "
+            f"{arr.dtype} {arr.shape}; draw them with rng.permuted(np.tile(np.arange("
+            f"{n_rows}), (n_permutations, 1)), axis=1)"
+        )
+    arr = np.ascontiguousarray(arr, dtype=np.int64)
+    if (np.sort(arr, axis=1) != np.arange(n_rows)).any():
+        raise ValueError(
+            f"each row of permutations must hold every row index 0..{n_rows - 1} exactly once"
+        )
+    return arr
+
+
+def permuted_unique_code_counts(pos_NH, neg_MH, perm_PR) -> np.ndarray:
+    """`unique_code_counts` with the positive/negative labels shuffled: a permutation null.
+
+    The N positive and M negative rows are pooled (positives first, rows 0..N+M-1). For
+    each permutation p, rows ``perm_PR[p, :N]`` count as positives and the other M rows
+    as negatives, and each head's positive-only codes are counted again. Same codes, same
+    set sizes, no retraining: counts beyond this null are a head responding to the
+    contrast rather than having many codes.
+
+    Args:
+        pos_NH: codes [N, H] of the N positive examples (non-negative ints).
+        neg_MH: codes [M, H] of the M negative examples; M = 0 is allowed.
+        perm_PR: int [P, N + M], each row a permutation of range(N + M).
+
+    Returns:
+        count_PH, int64 [P, H]: ``unique_code_counts`` of each relabelled split.
+    """
+    pos_HN, neg_HM = _prepare(pos_NH, neg_MH)
+    H, N = pos_HN.shape
+    perm_PR = _check_permutations(perm_PR, N + neg_HM.shape[1])
+    P = perm_PR.shape[0]
+    if H == 0 or P == 0:
+        return np.zeros((P, H), np.int64)
+    with _threads(_n_threads_for(P * (pos_HN.size + neg_HM.size))):
+        ids_pos_HN, ids_neg_HM, n_ids_H = _dense_ids(pos_HN, neg_HM)
+        ids_RH = np.ascontiguousarray(np.concatenate([ids_pos_HN, ids_neg_HM], axis=1).T)
+        return _permuted_code_counts_kernel(ids_RH, n_ids_H, perm_PR, N, _n_chunks(P))
+
+
+def permuted_unique_code_counts_reference(pos_NH, neg_MH, perm_PR) -> np.ndarray:
+    """Plain-Python set version of `permuted_unique_code_counts` (the specification; slow)."""
+    rows = np.asarray(pos_NH).tolist() + np.asarray(neg_MH).tolist()
+    n_pos = len(np.asarray(pos_NH))
+    H = np.asarray(pos_NH).shape[1]
+    count_PH = np.zeros((len(perm_PR), H), np.int64)
+    for p, perm in enumerate(np.asarray(perm_PR).tolist()):
+        for h in range(H):
+            codes_pos = {rows[r][h] for r in perm[:n_pos]}
+            codes_neg = {rows[r][h] for r in perm[n_pos:]}
+            count_PH[p, h] = len(codes_pos - codes_neg)
+    return count_PH
+
+
 def unique_code_counts_reference(pos_NH, neg_MH) -> np.ndarray:
     """Plain-Python set version of `unique_code_counts` (the specification; slow)."""
     pos_NH = np.asarray(pos_NH)
@@ -459,3 +556,19 @@ def row_sum_head_counts(edge_counts_HH) -> np.ndarray:
     """
     counts_HH = _check_edge_counts(edge_counts_HH)
     return counts_HH.astype(np.float64).sum(axis=1)
+
+
+def jit_cache_is_cold() -> bool:
+    """Whether no kernel has a compiled copy in numba's on-disk cache yet (a fresh clone,
+    or this file edited), so the first calls compile them: about a minute on 2 CPU cores.
+    ``cache=True`` keeps compiled kernels in ``__pycache__`` beside this module (or in
+    ``NUMBA_CACHE_DIR``). Looks only for numba's index files; False when the JIT is off
+    (``NUMBA_DISABLE_JIT=1``) or numba's cache layout is not the one known here."""
+    index_paths = [
+        getattr(getattr(getattr(obj, "_cache", None), "_cache_file", None), "_index_path", None)
+        for obj in globals().values()
+        if isinstance(obj, numba.core.dispatcher.Dispatcher)
+    ]
+    if not index_paths or None in index_paths:
+        return False
+    return not any(os.path.exists(path) for path in index_paths)

@@ -70,6 +70,47 @@ def test_unique_pair_counts_symmetric_with_zero_diagonal(codes):
 
 
 @settings(max_examples=300, deadline=None)
+@given(codes_pairs(), st.integers(0, 8), st.integers(0, 2**32 - 1))
+def test_permuted_kernel_matches_reference(codes, n_permutations, seed):
+    pos, neg = codes
+    n_rows = len(pos) + len(neg)
+    rng = np.random.default_rng(seed)
+    perm = rng.permuted(np.tile(np.arange(n_rows), (n_permutations, 1)), axis=1)
+    got = kernels.permuted_unique_code_counts(pos, neg, perm)
+    assert got.dtype == np.int64 and got.shape == (n_permutations, pos.shape[1])
+    np.testing.assert_array_equal(
+        got, kernels.permuted_unique_code_counts_reference(pos, neg, perm)
+    )
+
+
+def test_identity_permutation_gives_the_unpermuted_counts():
+    rng = np.random.default_rng(5)
+    pos, neg = rng.integers(0, 6, (30, 9)), rng.integers(0, 6, (25, 9))
+    swapped = np.concatenate([np.arange(25, 55), np.arange(25)])  # neg rows first...
+    perm = np.stack([np.arange(55), swapped])
+    got = kernels.permuted_unique_code_counts(pos, neg, perm)
+    np.testing.assert_array_equal(got[0], kernels.unique_code_counts(pos, neg))
+    # ...so the first 30 pooled rows counted as positives are 25 negatives + 5 positives
+    mixed_pos = np.concatenate([neg, pos[:5]])
+    np.testing.assert_array_equal(got[1], kernels.unique_code_counts(mixed_pos, pos[5:]))
+
+
+@pytest.mark.parametrize(
+    ("perm", "match"),
+    [
+        (np.zeros((2, 4), int), "exactly once"),
+        (np.tile(np.arange(5), (2, 1)), r"\[n_permutations, 4\]"),
+        (np.arange(4), r"\[n_permutations, 4\]"),
+        (np.tile(np.arange(4.0), (2, 1)), r"\[n_permutations, 4\]"),
+    ],
+)
+def test_permutation_errors_name_the_fix(perm, match):
+    codes = np.zeros((2, 3), int)
+    with pytest.raises(ValueError, match=match):
+        kernels.permuted_unique_code_counts(codes, codes, perm)
+
+
+@settings(max_examples=300, deadline=None)
 @given(codes_pairs())
 def test_hashed_pair_kernel_matches_reference(codes):
     pos, neg = codes
@@ -164,7 +205,10 @@ from sae_core import kernels
 rng = np.random.default_rng(3)
 pos = rng.integers(0, 4, (9, 5)); neg = rng.integers(0, 4, (7, 5))
 big = rng.integers(0, 2**40, (6, 3))
+perm = rng.permuted(np.tile(np.arange(16), (4, 1)), axis=1)
 out = {
+    "permuted": (kernels.permuted_unique_code_counts(pos, neg, perm)
+                 == kernels.permuted_unique_code_counts_reference(pos, neg, perm)).all(),
     "codes": (kernels.unique_code_counts(pos, neg)
               == kernels.unique_code_counts_reference(pos, neg)).all(),
     "pairs": (kernels.unique_pair_counts(pos, neg)
@@ -187,6 +231,7 @@ print(json.dumps({k: bool(v) for k, v in out.items()}))
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == {
+        "permuted": True,
         "codes": True,
         "pairs": True,
         "hashed": True,
