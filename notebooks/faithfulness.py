@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -55,14 +57,8 @@ import pandas as pd
 from IPython.display import display
 
 import sae_core
-from sae_core.experiments.faithfulness_report import (
-    PAPER_SAE_FRACTION,
-    circuit_faithfulness,
-    faithfulness_by_size,
-    faithfulness_table,
-    ioi_paper_table,
-    select_circuit,
-)
+from sae_core.experiments import faithfulness_report as report
+from sae_core.paper import task_report
 from sae_core.paper.numbers import IOI_FAITHFULNESS, PAPER
 from sae_core.plots.interpret import plot_faithfulness, plot_faithfulness_by_size
 
@@ -80,9 +76,12 @@ print(PAPER, "IOI faithfulness:", dict(IOI_FAITHFULNESS))
 # %%
 ioi = sae_core.load_task("ioi", n_examples=N_EXAMPLES, model_source=MODEL_SOURCE, device=DEVICE)
 print(ioi.label, "|", ioi.description)
+print(task_report.model_summary(ioi))
 ioi_found = sae_core.discover_seeds(ioi, config, seeds=SEEDS)
-ioi_results = circuit_faithfulness(ioi, ioi_found, size=PAPER_SAE_FRACTION, n_random=N_RANDOM)
-ioi_table = ioi_paper_table(ioi_results)
+ioi_results = report.circuit_faithfulness(
+    ioi, ioi_found, size=report.PAPER_SAE_FRACTION, n_random=N_RANDOM
+)
+ioi_table = report.ioi_paper_table(ioi_results)
 display(ioi_table)
 
 # %%
@@ -99,12 +98,14 @@ plt.show()
 toy = sae_core.load_task("induction-toy", n_examples=TOY_EXAMPLES)
 toy_size = len(toy.ground_truth.heads)
 toy_found = sae_core.discover_seeds(toy, config, seeds=SEEDS)
-toy_results = circuit_faithfulness(toy, toy_found, size=toy_size, n_random=N_RANDOM)
-toy_table = faithfulness_table(toy_results, truth_size=toy_size)
+toy_results = report.circuit_faithfulness(toy, toy_found, size=toy_size, n_random=N_RANDOM)
+toy_table = report.faithfulness_table(toy_results, truth_size=toy_size)
 print("truth:", sorted(str(h) for h in toy.ground_truth.heads))
 for found in toy_found:
-    print(f"seed {found.seed}: top {toy_size}:", [str(h) for h in select_circuit(found, toy_size)],
-          "| the method's own threshold (softmax > 1/H):", [str(h) for h in found.circuit()])
+    top = [str(h) for h in report.select_circuit(found, toy_size)]
+    own = [str(h) for h in report.select_circuit(found)]
+    print(f"seed {found.seed}: top {toy_size}:", top,
+          "| the method's own threshold (softmax > 1/H):", own)
 display(toy_table)
 
 # %%
@@ -126,7 +127,7 @@ plt.show()
 # Node AUC is 1.0 here, yet every circuit smaller than the truth is unfaithful.
 
 # %%
-by_size = faithfulness_by_size(toy, toy_found, TOY_SIZES, n_random=N_RANDOM)
+by_size = report.faithfulness_by_size(toy, toy_found, TOY_SIZES, n_random=N_RANDOM)
 fig = plot_faithfulness_by_size(by_size)
 plt.show()
 by_size.groupby("size")[["circuit", "random", "random_sd", "truth", "clean"]].mean()

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -53,7 +55,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import sae_core
-from sae_core.experiments.faithfulness_report import PAPER_SAE_FRACTION, induction_across_models
+from sae_core.experiments import faithfulness_report as report
 from sae_core.plots.interpret import plot_across_models
 
 pd.set_option("display.precision", 3)
@@ -69,18 +71,19 @@ print("fast settings" if FAST else "full settings", config)
 # `faithfulness` notebook sweeps the circuit size there.
 
 # %%
-table = induction_across_models(
+table = report.induction_across_models(
     MODELS,
     model_source=MODEL_SOURCE,
     n_examples=N_EXAMPLES,
     half_len=HALF_LEN,
     config=config,
     seeds=SEEDS,
-    size=PAPER_SAE_FRACTION,
+    size=report.PAPER_SAE_FRACTION,
     n_random=N_RANDOM,
     device=DEVICE,
 )
-table.drop(columns=["heads"])
+print(report.models_summary(table))
+table.drop(columns=["heads", "provenance"])
 
 # %%
 fig = plot_across_models(table)

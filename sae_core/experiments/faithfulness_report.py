@@ -23,7 +23,7 @@ from sae_core.config import SAEConfig
 from sae_core.discover import discover_seeds
 from sae_core.faithfulness import FaithfulnessResult, faithfulness
 from sae_core.paper.numbers import IOI_FAITHFULNESS
-from sae_core.types import Discovery, HeadId, Task, label_source
+from sae_core.types import Discovery, HeadId, Task, describe_model, label_source
 
 PAPER_SAE_FRACTION = 40 / 144
 """The paper's IOI SAE circuit: 40 of GPT-2 small's 144 heads."""
@@ -35,13 +35,13 @@ CONDITIONS = ("clean", "truth", "sae circuit", "random")
 def select_circuit(discovery: Discovery, size: int | float | None = None) -> list[HeadId]:
     """The heads a discovery calls its circuit.
 
-    ``size=None``: the method's own rule (softmax node score above the uniform level,
-    :meth:`Discovery.circuit`). An int: the ``size`` top heads by node score. A float in
-    (0, 1]: that fraction of the model's heads, rounded, at least one (e.g.
-    :data:`PAPER_SAE_FRACTION`, the paper's 40 of 144).
+    ``size=None``: the paper's rule (softmax node score above the uniform level,
+    ``Discovery.circuit(rule="paper")``, the heads ``evaluate`` scores). An int: the
+    ``size`` top heads by node score. A float in (0, 1]: that fraction of the model's
+    heads, rounded, at least one (e.g. :data:`PAPER_SAE_FRACTION`, the paper's 40 of 144).
     """
     if size is None:
-        return discovery.circuit()
+        return discovery.circuit(rule="paper")
     n_total = discovery.n_layers * discovery.n_heads
     if isinstance(size, float):
         if not 0 < size <= 1:
@@ -171,7 +171,8 @@ def faithfulness_across_tasks(
     ``circuit_size``, ``clean``, ``circuit`` / ``circuit_sd`` (over seeds), ``random`` /
     ``random_sd`` (over every seed's random circuits), ``truth`` (NaN without a truth),
     ``circuit_minus_random`` and ``z`` ((circuit - random) / random_sd), ``heads`` (seed 0's
-    circuit), ``seconds`` (build + discover + faithfulness).
+    circuit), ``seconds`` (build + discover + faithfulness), ``provenance`` (the task's
+    :class:`~sae_core.types.ModelProvenance`, None unless pretrained).
     """
     from sae_core.tasks.catalog import load_task
 
@@ -202,6 +203,7 @@ def faithfulness_across_tasks(
                 "z": diff / random.sd if random.sd and random.sd > 0 else math.nan,
                 "heads": " ".join(str(h) for h in select_circuit(found[0], size)),
                 "seconds": time.perf_counter() - start,
+                "provenance": task.provenance,
             }
         )
     return pd.DataFrame(rows)
@@ -248,6 +250,13 @@ def induction_across_models(
     return faithfulness_across_tasks(
         names, config=config, seeds=seeds, size=size, n_random=n_random, task_options=options
     )
+
+
+def models_summary(table: pd.DataFrame) -> str:
+    """One line per row of :func:`faithfulness_across_tasks`: the task and what its model is
+    (checkpoint repo, commit, weight SHA-256 and tokenizer, or its source)."""
+    rows = zip(table["task"], table["model_source"], table["provenance"], strict=True)
+    return "\n".join(f"{task}: {describe_model(source, prov)}" for task, source, prov in rows)
 
 
 def faithfulness_by_size(

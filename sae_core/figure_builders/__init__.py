@@ -9,10 +9,12 @@ Builders live in the modules of this package (one per topic; each is imported wh
 the registry is first read) and call only the core and ``sae_core.plots``. A builder
 gets a :class:`FigureContext` (fast settings, model source for paper models) and
 returns the matplotlib Figure with the model source it was made from; figures from
-random-weight stand-ins say so in their title (the builder's job, checked here).
-:func:`regenerate` saves each figure atomically as PNG and records, per figure, the
-command, commit, model source, device, date and seconds in ``figures/PROVENANCE``
-(JSON; entries of figures not regenerated this time are kept).
+random-weight stand-ins say so in their title, and figures from pretrained checkpoints
+carry each checkpoint's :class:`~sae_core.types.ModelProvenance` (the builder's job, both
+checked here). :func:`regenerate` saves each figure atomically as PNG and records, per
+figure, the command, commit, model source (with the checkpoints' repo, commit, weight
+SHA-256 and tokenizer), device, date and seconds in ``figures/PROVENANCE`` (JSON;
+entries of figures not regenerated this time are kept).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from sae_core.device import describe_device
 from sae_core.paper.settings import DEFAULT_SEEDS
 from sae_core.records import atomic_path, read_json, write_json_atomic
 from sae_core.registry import Registry
-from sae_core.types import STAND_IN_LABEL
+from sae_core.types import STAND_IN_LABEL, ModelProvenance
 
 PROVENANCE = "PROVENANCE"
 FAST_MARK = "[fast settings: not the paper's sizes]"
@@ -58,11 +60,16 @@ class FigureContext:
 
 @dataclass(frozen=True, eq=False)
 class FigureOutput:
-    """A built figure and where its numbers came from (e.g. "compiled", "random")."""
+    """A built figure and where its numbers came from (e.g. "compiled", "random").
+
+    ``provenance``: the checkpoint record of every pretrained model the figure used
+    (``Task.provenance``); required when ``model_source`` names "pretrained".
+    """
 
     figure: Any
     model_source: str
     notes: dict[str, Any] = field(default_factory=dict)
+    provenance: tuple[ModelProvenance, ...] = ()
 
 
 Builder = Callable[[FigureContext], FigureOutput]
@@ -128,6 +135,14 @@ def _check_stand_in_title(name: str, out: FigureOutput) -> None:
         )
 
 
+def _check_pretrained_provenance(name: str, out: FigureOutput) -> None:
+    if "pretrained" in out.model_source and not out.provenance:
+        raise ValueError(
+            f"figure {name!r} says its model is pretrained but records no checkpoint; give "
+            "FigureOutput(provenance=(task.provenance, ...)) (the builder's job)"
+        )
+
+
 def _mark_fast(fig) -> None:
     """Say on the figure itself, in a footer under the plots, that it was made with
     ``--fast`` settings (a footer collides with no title; the saved PNG's tight bounding
@@ -165,6 +180,7 @@ def regenerate(
         spec = FIGURES.get(name)
         out = spec.builder(ctx)
         _check_stand_in_title(name, out)
+        _check_pretrained_provenance(name, out)
         if ctx.fast:
             _mark_fast(out.figure)
         _save_atomic(out.figure, out_dir / f"{name}.png")
@@ -175,6 +191,8 @@ def regenerate(
             "command": command,
             "commit": commit,
             "model_source": out.model_source,
+            **({"model_provenance": [p.to_dict() for p in out.provenance]}
+               if out.provenance else {}),
             "device": device,
             "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - t0, 2),

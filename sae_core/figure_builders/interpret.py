@@ -64,6 +64,7 @@ def faithfulness_ioi(ctx: FigureContext) -> FigureOutput:
         notes={"ioi": ctx.model_source, "induction-toy": "trained", "seeds": list(seeds),
                "n_examples": n_examples, "n_random": n_random,
                "sae_circuit": "ioi: top 40/144 heads; induction-toy: top |truth| = 6 heads"},
+        provenance=() if ioi.provenance is None else (ioi.provenance,),
     )
 
 
@@ -88,6 +89,7 @@ def induction_across_models(ctx: FigureContext) -> FigureOutput:
         plot_across_models(table),
         model_source=ctx.model_source,
         notes={"induction-toy": "trained", "seeds": list(_seeds(ctx))},
+        provenance=tuple(p for p in table["provenance"] if p is not None),
     )
 
 

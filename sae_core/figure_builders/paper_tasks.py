@@ -47,7 +47,8 @@ def _builder(task_name: str, plot) -> Builder:
                  "shown_seed": found[0].seed,
                  "n_examples": FAST_N_EXAMPLES if ctx.fast else "paper (250)",
                  "steps": found[0].sae_config.steps}
-        return FigureOutput(plot(found[0]), found[0].model_source, notes)
+        prov = () if found[0].provenance is None else (found[0].provenance,)
+        return FigureOutput(plot(found[0]), found[0].model_source, notes, prov)
 
     return build
 

@@ -7,7 +7,9 @@ of revision ``main`` through ``refs/main`` only: a snapshot with no ref pointing
 never used. :func:`resolve_snapshot` does the same, so what we call available is what the
 libraries would load; the loader then reads the files of that one snapshot by path (see
 :mod:`sae_core.models.pretrained`), so the cache location is resolved once, here, and the
-availability check and the load can never disagree.
+availability check and the load can never disagree. The records it fills
+(:class:`~sae_core.types.FileRecord`, :class:`~sae_core.types.ModelProvenance`) are
+vocabulary, defined in :mod:`sae_core.types` and importable from here too.
 
 Every problem with a cached repository (absent, no ``refs/main``, a missing or partial
 file, a file that does not parse) raises :class:`HubCacheError`, whose message names the
@@ -19,9 +21,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from sae_core.types import FileRecord
+from sae_core.types import ModelProvenance as ModelProvenance  # re-exported
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
@@ -131,40 +135,6 @@ def sha256_file(path: Path) -> str:
                 digest.update(chunk)
         _HASHES[key] = digest.hexdigest()
     return _HASHES[key]
-
-
-@dataclass(frozen=True)
-class FileRecord:
-    """One file read from the cache: its name in the snapshot and its SHA-256."""
-
-    name: str
-    sha256: str
-
-
-@dataclass(frozen=True)
-class ModelProvenance:
-    """What exactly a pretrained model was loaded from.
-
-    ``model``: our name (e.g. "gpt2"); ``repo_id`` / ``commit``: the hub repository and the
-    snapshot's commit; ``weights``: every weight file read, with SHA-256; ``config``: the
-    config file read; ``tokenizer_repo`` / ``tokenizer_commit`` / ``tokenizer_files``: the
-    same for the tokenizer (the weights' repo unless the model keeps it elsewhere);
-    ``cache``: the hub cache directory.
-    """
-
-    model: str
-    repo_id: str
-    commit: str
-    weights: tuple[FileRecord, ...]
-    config: FileRecord
-    tokenizer_repo: str
-    tokenizer_commit: str
-    tokenizer_files: tuple[FileRecord, ...]
-    cache: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (file records as ``{"name", "sha256"}``)."""
-        return asdict(self)
 
 
 def file_records(snapshot: Snapshot, names: tuple[str, ...]) -> tuple[FileRecord, ...]:

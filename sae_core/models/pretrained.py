@@ -7,7 +7,8 @@ under any of the repo ids in :data:`HF_REPOS`; see :mod:`sae_core.models.hub`) a
 path. ``load_pretrained(name)`` returns the model with its
 :class:`~sae_core.models.hub.ModelProvenance` (repo, commit, SHA-256 of every file read);
 ``weights_report()`` says, per paper model, whether its files are cached, where, and their
-hashes. A missing, partial or truncated checkpoint raises HubCacheError (a
+hashes; ``load_model_with_provenance`` is what the task builders call. A missing,
+partial or truncated checkpoint raises HubCacheError (a
 FileNotFoundError) naming the file and the fix.
 
 ``load_model(name, model_source="random")`` builds the same architecture with random,
@@ -463,17 +464,25 @@ def load_model(
     ``model_source="random"``: the same architecture, random weights from ``seed``, no
     tokenizer (see :mod:`sae_core.models.tokenizers`).
     """
+    return load_model_with_provenance(name, model_source, device=device, seed=seed)[0]
+
+
+def load_model_with_provenance(
+    name: str, model_source: str = "pretrained", device: str = "cpu", seed: int = 0
+) -> tuple[HookedTransformer, ModelProvenance | None]:
+    """:func:`load_model` and the checkpoint's :class:`~sae_core.types.ModelProvenance`
+    (None for ``model_source="random"``): what every task builder stores in ``Task``."""
     _check_name(name)
     if model_source == "random":
         with _isolated_rng():
             model = HookedTransformer(architecture_config(name, seed=seed, device=device))
-        return model.eval()
+        return model.eval(), None
     if model_source != "pretrained":
         raise ValueError(
             f"model_source={model_source!r}; {name} can be 'pretrained' (local cache) or "
             "'random' (random-weight stand-in)"
         )
-    return load_pretrained(name, device=device)[0]
+    return load_pretrained(name, device=device)
 
 
 def weights_available(name: str) -> bool:

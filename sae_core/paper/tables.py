@@ -7,7 +7,8 @@ paper's headline AUC (:data:`sae_core.paper.numbers.HEADLINE_AUC`) beside ours.
 The paper's numbers were measured against the paper's own head truth (variant
 ``"paper"``), so they appear only on rows of that variant; rows of other variants (ACDC's)
 and of edge-level truth (which the paper never scored, FACTS.md "Quirks") have none.
-Every row names its model: ``"random-weight stand-in"`` rows test the pipeline only.
+Every row names its model (:func:`sae_core.types.source_label`): ``"random-weight
+stand-in"`` rows test the pipeline only; "pretrained" needs a recorded checkpoint.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pandas as pd
 
 from sae_core.metrics import COUNTS, METRICS, evaluate, mean_sd
 from sae_core.paper.numbers import HEADLINE_AUC, PAPER
-from sae_core.types import STAND_IN_LABEL, Discovery, GroundTruth
+from sae_core.types import Discovery, GroundTruth, source_label
 
 PAPER_TRUTH_VARIANT = "paper"
 """The truth variant the paper's numbers were measured against."""
@@ -33,11 +34,6 @@ AUC_METRICS = {
 """Our AUC metric -> (key in HEADLINE_AUC or None, what it compares)."""
 
 SEED_COLUMNS = (*METRICS, *COUNTS)
-
-
-def model_label(model_source: str) -> str:
-    """How a table names a model source: random sources are "random-weight stand-in"."""
-    return STAND_IN_LABEL if model_source == "random" else model_source
 
 
 def _as_list(discoveries: Discovery | Sequence[Discovery]) -> list[Discovery]:
@@ -71,8 +67,8 @@ def seed_metrics(
         for d in _as_list(discoveries):
             metrics = evaluate(d, truth, theta)
             rows.append(
-                {"task": d.task_name, "model": model_label(d.model_source), "truth": variant,
-                 "seed": d.seed, **{k: metrics[k] for k in SEED_COLUMNS}}
+                {"task": d.task_name, "model": source_label(d.model_source, d.provenance),
+                 "truth": variant, "seed": d.seed, **{k: metrics[k] for k in SEED_COLUMNS}}
             )
     return pd.DataFrame(rows)
 

@@ -22,7 +22,7 @@ from sae_core.paper.numbers import HEADLINE_AUC, PAPER
 from sae_core.paper.tables import auc_vs_paper, seed_metrics
 from sae_core.tasks import load_task
 from sae_core.tasks.ground_truth import TRUTHS
-from sae_core.types import Discovery, GroundTruth, Task
+from sae_core.types import Discovery, GroundTruth, Task, describe_model
 
 EDGE_TRUTH_VARIANT = MappingProxyType(
     {"ioi": "paper", "greater-than": "paper", "docstring": "acdc"}
@@ -63,10 +63,19 @@ def settings_summary(task_name: str, config: SAEConfig, fast: bool) -> str:
     return f"{settings} {config}\n{PAPER} - {task_name} {dict(HEADLINE_AUC[task_name])}"
 
 
+def model_summary(task: Task) -> str:
+    """One line saying what the model is: for a recorded checkpoint its repo, commit,
+    weight SHA-256 and tokenizer, else its source as tables name it (e.g. "random-weight
+    stand-in"); :func:`sae_core.types.describe_model`."""
+    return f"model: {describe_model(task.model_source, task.provenance)}"
+
+
 def task_summary(task: Task) -> str:
-    """The task in a few lines: label, prompt shapes, one prompt of each set, its truths."""
+    """The task in a few lines: label, the model (:func:`model_summary`), prompt shapes,
+    one prompt of each set, its truths."""
     lines = [
         f"{task.label} - {task.description}",
+        model_summary(task),
         f"positives {tuple(task.positive.shape)} negatives {tuple(task.negative.shape)}",
         f"positive: {task.positive_texts[0]}",
         f"negative: {task.negative_texts[0]}",
@@ -86,7 +95,8 @@ def seeds_summary(task: Task, discoveries: Sequence[Discovery]) -> str:
     return "\n".join([
         task.label,
         f"seconds per seed (seed {first.seed}): {timings}",
-        f"selected heads, seed {first.seed}: {' '.join(str(h) for h in first.circuit())}",
+        f"selected heads, seed {first.seed}: "
+        f"{' '.join(str(h) for h in first.circuit(rule='paper'))}",
     ])
 
 

@@ -8,6 +8,7 @@ imported (they fix their own cache location at import), under ``HF_HUB_OFFLINE=1
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
 import json
 
@@ -165,7 +166,7 @@ def test_hf_home_set_after_import(make_hub, gpt2_repo):
 
 
 def _cli_error(capsys, task: str = "ioi") -> str:
-    assert main(["discover", task, "--n-examples", "8", "--steps", "5"]) == 2
+    assert main(["discover", task, "--n-examples", "12", "--steps", "5"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err
     return err
@@ -242,3 +243,92 @@ def test_cli_discovers_on_the_cached_checkpoint(hub_home, tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     payload = json.loads(out.read_text())
     assert payload["model_source"] == "pretrained" and payload["task"] == "ioi"
+    prov = payload["provenance"]
+    snap = hub_home / "hub" / "models--gpt2" / "snapshots" / prov["commit"]
+    assert (prov["repo_id"], prov["tokenizer_repo"]) == ("gpt2", "gpt2")
+    assert prov["weights"] == [
+        {"name": "model.safetensors", "sha256": sha256_file(snap / "model.safetensors")}
+    ]
+    assert {f["name"] for f in prov["tokenizer_files"]} >= {"vocab.json", "merges.txt"}
+    assert f"model: gpt2: pretrained gpt2@{prov['commit']}" in capsys.readouterr().out
+
+
+def test_cli_prints_no_auc_where_the_json_has_none(hub_home, tmp_path, capsys):
+    out = tmp_path / "docstring.json"
+    code = main(["discover", "docstring", "--n-examples", "8", "--n-train", "4", "--steps",
+                 "5", "--n-features", "16", "--device", "cpu", "--json", str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    payload = json.loads(out.read_text())
+    assert payload["edge_auc"] is None  # the paper's docstring truth has no edges
+    assert payload["provenance"]["repo_id"] == ATTN_ONLY_REPO
+    assert payload["provenance"]["tokenizer_repo"] == NEOX_DIGITS_REPO
+    printed = capsys.readouterr().out
+    assert "edge AUC n/a" in printed and "nan" not in printed
+
+
+def test_tasks_and_results_carry_the_checkpoint_record(hub_home):
+    task = sae_core.load_task("ioi", n_examples=8)
+    assert task.provenance == pretrained.cached_provenance("gpt2")
+    found = sae_core.discover(task, TINY, seed=0)
+    assert found.provenance is task.provenance
+    assert found.to_dict()["provenance"] == task.provenance.to_dict()
+    random_task = sae_core.load_task("ioi", n_examples=4, model_source="random")
+    assert random_task.provenance is None
+
+
+# ---- sae-core weights --------------------------------------------------------------------
+
+
+def test_weights_command_on_the_fixture_cache(hub_home, capsys):
+    assert main(["weights"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == list(pretrained.MODEL_NAMES)
+    by_model = dict(zip(pretrained.MODEL_NAMES, lines, strict=True))
+    prov = pretrained.cached_provenance("gpt2")
+    snap = hub_home / "hub" / "models--gpt2" / "snapshots" / prov.commit
+    assert by_model["gpt2"].startswith(f"gpt2: present in {snap} (gpt2@{prov.commit}): ")
+    assert f"model.safetensors sha256 {sha256_file(snap / 'model.safetensors')}" in (
+        by_model["gpt2"]
+    )
+    assert by_model["attn-only-4l"].startswith("attn-only-4l: present in ")
+    assert f"tokenizer {NEOX_DIGITS_REPO}@" in by_model["attn-only-4l"]
+    assert by_model["pythia-160m"].startswith("pythia-160m: missing - ")
+    assert "EleutherAI/pythia-160m" in by_model["pythia-160m"]
+
+
+def test_weights_command_on_an_empty_cache(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    assert main(["weights"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(pretrained.MODEL_NAMES)
+    for name, line in zip(pretrained.MODEL_NAMES, lines, strict=True):
+        assert line.startswith(f"{name}: missing - no cached weights for {name!r}"), line
+        assert str(tmp_path / "hub") in line
+
+
+def test_readme_download_is_what_the_loader_records(hub_home):
+    from tests.unit.models.test_readme_download import README, readme_downloads
+
+    asked = readme_downloads(README.read_text())
+    for name in ("gpt2", "attn-only-4l"):
+        prov = pretrained.cached_provenance(name)
+        files, include = asked[prov.repo_id]
+        read = {prov.config.name, *(w.name for w in prov.weights)}
+        if prov.tokenizer_repo == prov.repo_id:
+            read |= {f.name for f in prov.tokenizer_files}
+        if files:
+            assert set(files) == read, name
+        else:  # attn-only-4l: by pattern
+            assert all(any(fnmatch.fnmatch(f, p) for p in include) for f in read), name
+
+
+def test_paper_task_figure_records_the_checkpoint(hub_home, tmp_path, capsys):
+    code = main(["figures", "ioi_node_heatmap", "--fast", "--model-source", "pretrained",
+                 "--seeds", "1", "--device", "cpu", "--out", str(tmp_path)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    entry = json.loads((tmp_path / "PROVENANCE").read_text())["ioi_node_heatmap"]
+    assert entry["model_source"] == "pretrained"
+    assert entry["model_provenance"] == [
+        json.loads(json.dumps(pretrained.cached_provenance("gpt2").to_dict()))
+    ]

@@ -109,3 +109,28 @@ def test_fast_figures_say_so_on_the_figure(tmp_path, toy_figures, monkeypatch):
     figures.regenerate(tmp_path, names=["_toy_good"], ctx=figures.FigureContext(fast=False),
                        progress=False)
     assert figures.FAST_MARK not in titles["_toy_good"]
+
+
+def test_pretrained_figure_records_its_checkpoints_or_is_refused(tmp_path):
+    from tests.unit.test_types import PROVENANCE
+
+    def pretrained_figure(provenance):
+        def build(ctx):
+            fig, ax = plt.subplots()
+            return figures.FigureOutput(fig, model_source="pretrained", provenance=provenance)
+
+        return build
+
+    figures.register_figure("_toy_recorded", "a checkpoint with its record")(
+        pretrained_figure((PROVENANCE,)))
+    figures.register_figure("_toy_unrecorded", "a checkpoint without")(pretrained_figure(()))
+    try:
+        figures.regenerate(tmp_path, names=["_toy_recorded"], progress=False)
+        with pytest.raises(ValueError, match="records no checkpoint"):
+            figures.regenerate(tmp_path, names=["_toy_unrecorded"], progress=False)
+    finally:
+        figures.FIGURES.remove("_toy_recorded")
+        figures.FIGURES.remove("_toy_unrecorded")
+    entry = json.loads((tmp_path / "PROVENANCE").read_text())["_toy_recorded"]
+    assert entry["model_provenance"] == [json.loads(json.dumps(PROVENANCE.to_dict()))]
+    assert entry["model_provenance"][0]["weights"][0]["sha256"] == "a" * 64

@@ -1,12 +1,15 @@
 """Ours-vs-paper tables: per-seed metrics, summaries, paper numbers on the paper's truth only."""
 
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from sae_core.paper.numbers import HEADLINE_AUC
-from sae_core.paper.tables import auc_vs_paper, model_label, seed_metrics
+from sae_core.paper.tables import auc_vs_paper, seed_metrics
+from sae_core.types import source_label
 from tests.unit.plots.test_circuit import TRUTH_EDGES, TRUTH_HEADS, discovery
+from tests.unit.test_types import PROVENANCE
 
 TRUTHS = {"paper": TRUTH_HEADS, "acdc": TRUTH_EDGES}
 
@@ -44,7 +47,8 @@ def test_auc_vs_paper_summarises_seeds_and_puts_paper_numbers_on_paper_rows():
 
 
 def test_one_seed_and_one_truth_and_unknown_task():
-    table = auc_vs_paper("toy", discovery("pretrained"), TRUTH_EDGES)
+    recorded = replace(discovery(), model_source="pretrained", provenance=PROVENANCE)
+    table = auc_vs_paper("toy", recorded, TRUTH_EDGES)
     assert set(table["truth"]) == {"paper"}
     assert table["ours_sd"].isna().all() and table["paper_mean"].isna().all()
     assert set(table["model"]) == {"pretrained"}
@@ -58,6 +62,12 @@ def test_empty_inputs_are_refused():
         seed_metrics([discovery()], {})
 
 
-def test_model_label():
-    assert model_label("random") == "random-weight stand-in"
-    assert model_label("pretrained") == "pretrained"
+def test_model_label_says_pretrained_only_with_a_record():
+    assert source_label("random", None) == "random-weight stand-in"
+    assert source_label("pretrained", PROVENANCE) == "pretrained"
+    assert source_label("pretrained", None) == "pretrained (no provenance)"
+    assert source_label("compiled", None) == "compiled"
+    recorded = replace(discovery(), model_source="pretrained", provenance=PROVENANCE)
+    unrecorded = replace(discovery(), model_source="pretrained")
+    df = seed_metrics([recorded, unrecorded], TRUTHS)
+    assert list(df["model"][:2]) == ["pretrained", "pretrained (no provenance)"]

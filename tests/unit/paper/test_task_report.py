@@ -26,6 +26,7 @@ from sae_core.tasks.ground_truth import TRUTHS
 from sae_core.types import Task
 from tests.conftest import tiny_model
 from tests.unit.plots.test_circuit import discovery
+from tests.unit.test_types import PROVENANCE
 
 SHAPES = {"ioi": (12, 12), "greater-than": (12, 12), "docstring": (4, 8)}
 """(n_layers, n_heads) of each paper task's model."""
@@ -84,16 +85,25 @@ def _docstring_task(model_source: str) -> Task:
 
 def test_task_summary_lists_label_shapes_prompts_and_truths():
     lines = task_summary(_docstring_task("random")).splitlines()
-    assert lines[:4] == [
+    assert lines[:5] == [
         "docstring (random-weight stand-in) - a toy docstring task",
+        "model: random-weight stand-in",
         "positives (3, 5) negatives (2, 5)",
         "positive: def f(a, b):",
         "negative: def g(x):",
     ]
-    assert lines[4].startswith("truth 'paper': 6 heads, no edges - ")
+    assert lines[5].startswith("truth 'paper': 6 heads, no edges - ")
     n_edges = len(TRUTHS["docstring"]["acdc"].edges)
-    assert lines[5].startswith(f"truth 'acdc': 6 heads, {n_edges} edges - ")
-    assert len(lines) == 6
+    assert lines[6].startswith(f"truth 'acdc': 6 heads, {n_edges} edges - ")
+    assert len(lines) == 7
+
+
+def test_task_summary_names_the_checkpoint_only_with_its_record():
+    recorded = dataclasses.replace(_docstring_task("pretrained"), provenance=PROVENANCE)
+    assert task_summary(recorded).splitlines()[1] == f"model: {PROVENANCE.summary()}"
+    assert "sha256 " + "a" * 64 in PROVENANCE.summary()
+    unrecorded = task_summary(_docstring_task("pretrained")).splitlines()[1]
+    assert unrecorded == "model: pretrained (no provenance)"
 
 
 def test_seeds_summary_reports_the_first_seed():
@@ -101,7 +111,7 @@ def test_seeds_summary_reports_the_first_seed():
     lines = seeds_summary(_docstring_task("pretrained"), found).splitlines()
     assert lines[0] == "docstring"
     assert lines[1].startswith("seconds per seed (seed 3): {")
-    heads = " ".join(str(h) for h in found[0].circuit())
+    heads = " ".join(str(h) for h in found[0].circuit(rule="paper"))
     assert heads and lines[2] == f"selected heads, seed 3: {heads}"
 
 
