@@ -6,11 +6,61 @@ only the defaults and their validation.
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import numbers
 from dataclasses import dataclass
+from typing import Any
 
 POOLINGS = ("mean", "last", "positions")
 EDGE_HEAD_SCORES = ("row_sum", "paper_topk")
 DISCRETISERS = ("sae", "kmeans")
+
+
+def check_int(name: str, value: Any, example: Any) -> None:
+    """TypeError unless ``value`` is a whole number (an int, not a bool or a float): a
+    float step count or feature count would otherwise fail deep inside torch."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name}={value!r} has type {type(value).__name__}; {name} takes a whole number "
+            f"(int), e.g. {name}={example!r}"
+        )
+
+
+def check_number(name: str, value: Any, example: Any) -> None:
+    """TypeError unless ``value`` is a real number (int or float, not a bool or a string);
+    ValueError unless it is finite."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name}={value!r} has type {type(value).__name__}; {name} takes a number "
+            f"(float), e.g. {name}={example!r}"
+        )
+    if not math.isfinite(value):
+        raise ValueError(f"{name}={value!r}; give a finite number, e.g. {name}={example!r}")
+
+
+def check_fields(config: Any) -> None:
+    """Check every field of the dataclass ``config`` against its declared type
+    ("int", "float", "bool", "str", each optionally "| None"): the field is named with
+    the type it takes and its default as an example. Other declared types are left to
+    the config's own checks."""
+    for f in dataclasses.fields(config):
+        declared, value = str(f.type), getattr(config, f.name)
+        optional = declared.endswith(" | None")
+        if optional and value is None:
+            continue
+        kind = declared.removesuffix(" | None")
+        example = f.default if f.default is not dataclasses.MISSING else None
+        if kind == "int":
+            check_int(f.name, value, example)
+        elif kind == "float":
+            check_number(f.name, value, example)
+        elif kind in ("bool", "str") and not isinstance(value, bool if kind == "bool" else str):
+            wanted = "True or False" if kind == "bool" else "a string"
+            raise TypeError(
+                f"{f.name}={value!r} has type {type(value).__name__}; {f.name} takes "
+                f"{wanted}{' or None' if optional else ''}, e.g. {f.name}={example!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -63,6 +113,7 @@ class SAEConfig:
     code_patience: int = 2
 
     def __post_init__(self) -> None:
+        check_fields(self)
         if self.n_features < 1:
             raise ValueError(f"n_features={self.n_features}; the SAE needs at least one feature")
         if not self.l1 >= 0:

@@ -9,14 +9,14 @@ trains every seed's SAE in one batched run (same numbers as one by one).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 
 from sae_core import hooks, scores
-from sae_core.config import SAEConfig
+from sae_core.config import SAEConfig, check_int
 from sae_core.discretisers import kmeans, sae
 from sae_core.types import Discovery, Task
 from sae_core.version import __version__
@@ -53,28 +53,68 @@ def cache_task(task: Task, config: SAEConfig, progress: bool = False) -> HeadAct
     return HeadActivations(pos, neg, per_pos, per_neg, time.perf_counter() - start)
 
 
-def _split_rows(acts: HeadActivations, config: SAEConfig) -> tuple[torch.Tensor, slice, slice]:
-    """SAE training rows [R, D] and the row ranges of positives/negatives whose codes count."""
-    n_pos = acts.positive.shape[0] // acts.rows_per_prompt_pos
-    n_neg = acts.negative.shape[0] // acts.rows_per_prompt_neg
+def _check_prompt_counts(n_pos: int, n_neg: int, config: SAEConfig) -> None:
+    """ValueError unless each set has the ``n_train`` prompts the SAE trains on, plus one
+    or more to count codes on (unless codes are counted on the training prompts too)."""
     n_train = config.n_train
     if n_pos < n_train or n_neg < n_train:
         raise ValueError(
             f"the SAE trains on {n_train} positive and {n_train} negative prompts, but the task "
-            f"has {n_pos} positives and {n_neg} negatives; lower SAEConfig(n_train=...) or "
-            "give more prompts"
+            f"has {n_pos} positives and {n_neg} negatives; give at least n_train + 1 = "
+            f"{n_train + 1} prompts per set, or lower SAEConfig(n_train=...)"
         )
+    if not config.counts_train_examples and (n_pos == n_train or n_neg == n_train):
+        raise ValueError(
+            f"all {n_pos} positives / {n_neg} negatives train the SAE, leaving none to count "
+            f"codes on; give at least n_train + 1 = {n_train + 1} prompts per set, or set "
+            "count_train_examples=True (the paper's behaviour)"
+        )
+
+
+def _checked_arguments(
+    task: Task, config: SAEConfig | None, seeds: Iterable[int]
+) -> tuple[SAEConfig, tuple[int, ...]]:
+    """``discover_seeds``' arguments, checked before any model runs: (config, seeds)."""
+    if not isinstance(task, Task):
+        raise TypeError(
+            f"task has type {type(task).__name__}; give a Task: sae_core.Task(name=..., "
+            "model=..., positive=..., negative=...) or sae_core.load_task(name)"
+        )
+    if isinstance(config, Mapping):
+        raise TypeError("config is a dict; pass SAEConfig(**your_dict)")
+    if config is not None and not isinstance(config, SAEConfig):
+        raise TypeError(
+            f"config has type {type(config).__name__}; give an SAEConfig, e.g. "
+            "SAEConfig(l1=0.02), or None for the defaults"
+        )
+    config = SAEConfig() if config is None else config
+    if isinstance(seeds, str | bytes) or not isinstance(seeds, Iterable):
+        raise TypeError(
+            f"seeds={seeds!r} has type {type(seeds).__name__}; give a sequence of ints, "
+            "e.g. seeds=range(5)"
+        )
+    seeds = tuple(seeds)
+    for seed in seeds:
+        check_int("seed", seed, 0)
+        if seed < 0:
+            raise ValueError(f"seed={seed}; use a non-negative seed, e.g. seed=0")
+    if len(seeds) == 0:
+        raise ValueError("seeds is empty; give at least one seed, e.g. seeds=(0,)")
+    _check_prompt_counts(task.positive.shape[0], task.negative.shape[0], config)
+    return config, tuple(int(s) for s in seeds)
+
+
+def _split_rows(acts: HeadActivations, config: SAEConfig) -> tuple[torch.Tensor, slice, slice]:
+    """SAE training rows [R, D] and the row ranges of positives/negatives whose codes count."""
+    n_pos = acts.positive.shape[0] // acts.rows_per_prompt_pos
+    n_neg = acts.negative.shape[0] // acts.rows_per_prompt_neg
+    _check_prompt_counts(n_pos, n_neg, config)
+    n_train = config.n_train
     train_pos = acts.positive[: n_train * acts.rows_per_prompt_pos]
     train_neg = acts.negative[: n_train * acts.rows_per_prompt_neg]
     x_RD = torch.cat([train_pos, train_neg], dim=0).flatten(0, 1)  # every head of each = rows
     if config.counts_train_examples:
         return x_RD, slice(0, None), slice(0, None)
-    if n_pos == n_train or n_neg == n_train:
-        raise ValueError(
-            f"all {n_pos} positives / {n_neg} negatives train the SAE, leaving none to count "
-            "codes on; give more prompts than n_train, or set count_train_examples=True "
-            "(the paper's behaviour)"
-        )
     return (
         x_RD,
         slice(n_train * acts.rows_per_prompt_pos, None),
@@ -134,10 +174,7 @@ def discover_seeds(
     k-means iterations. ``sae_losses`` is None for k-means. ``seconds`` is
     ``timings["total"]``; ``config`` records ``config`` as a dict.
     """
-    config = config or SAEConfig()
-    seeds = tuple(int(s) for s in seeds)
-    if len(seeds) == 0:
-        raise ValueError("give at least one seed")
+    config, seeds = _checked_arguments(task, config, seeds)
     acts = activations or cache_task(task, config, progress=progress)
     x_RD, pos_rows, neg_rows = _split_rows(acts, config)
 
@@ -164,7 +201,7 @@ def discover_seeds(
         results.append(
             Discovery(
                 method="sae",
-                task_name=task.name,
+                **task.result_fields(),
                 node_scores=scored.node_H.reshape(shape),
                 edge_scores=scored.edge_HH,
                 edge_node_scores=scored.edge_node_H.reshape(shape),
@@ -174,10 +211,10 @@ def discover_seeds(
                 sae_config=config,
                 config=asdict(config),
                 seed=seed,
-                model_source=task.model_source,
                 version=__version__,
                 extra=dict(EXTRA),
                 sae_losses=None if losses_ST is None else losses_ST[k],
+                null_calibrator=scores.null_calibrate,
             )
         )
     return results
@@ -187,5 +224,9 @@ def discover(task: Task, config: SAEConfig | None = None, seed: int = 0) -> Disc
     """Find the heads and head pairs a task uses, with one SAE seed.
 
     Returns a :class:`Discovery` whose scores say "higher = more likely in the circuit".
+    ``config``: an :class:`SAEConfig` (None: the defaults); ``seed``: a non-negative int.
+    The task needs ``config.n_train + 1`` prompts per set (11 with the defaults). Every
+    argument is checked before any model runs: a TypeError or ValueError names the
+    argument and the fix.
     """
     return discover_seeds(task, config, seeds=(seed,))[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
@@ -103,10 +104,21 @@ def evaluate(
     paper's "F1") of the selected heads: ``scores.selected`` (a Discovery's: softmax
     above the uniform level 1/H), or ``head_mask(theta)`` of a Discovery when ``theta``
     is given; NaN where the method selects nothing itself. n_selected: heads selected.
-    n_truth: heads in the truth.
+    n_truth: heads in the truth. A truth holding every head or none leaves the AUCs and
+    the TPR/TNR mean undefined: they are NaN, with a warning saying why.
     """
     if ground_truth is None:
         raise ValueError("this task has no ground truth to evaluate against")
+    if not isinstance(scores, HeadScores):
+        raise TypeError(
+            f"scores has type {type(scores).__name__}; give a method's HeadScores (what "
+            "sae_core.discover or sae_core.methods.run_method returns)"
+        )
+    if not isinstance(ground_truth, GroundTruth):
+        raise TypeError(
+            f"ground_truth has type {type(ground_truth).__name__}; give a GroundTruth, "
+            "e.g. GroundTruth(heads={(0, 1), (1, 2)})"
+        )
     is_discovery = isinstance(scores, Discovery)
     if theta is not None and not is_discovery:
         raise TypeError(
@@ -115,6 +127,14 @@ def evaluate(
         )
     n_layers, n_heads = scores.n_layers, scores.n_heads
     labels = ground_truth.head_labels(n_layers, n_heads).ravel()
+    if labels.all() or not labels.any():
+        warnings.warn(
+            f"the ground truth holds {'every one' if labels.all() else 'none'} of the "
+            f"model's {labels.size} heads: an AUC (and the TPR/TNR mean) needs heads both in "
+            "and out of the circuit, so node_auc and edge_node_auc are NaN; give a truth "
+            "with at least one head in the circuit and one out",
+            stacklevel=2,
+        )
     out: dict[str, float | int] = {
         "node_auc": auc(scores.node_scores, labels),
         "edge_auc": math.nan

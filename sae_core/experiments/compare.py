@@ -1,4 +1,6 @@
-"""Every method on the same tasks, one table: ``compare(task_names, methods, seeds)``.
+"""Every method on the same tasks, one table: ``compare(tasks, methods, seeds)``.
+
+``tasks``: registered task names, one's own :class:`~sae_core.types.Task` objects, or both.
 
 One row per task x method. Metrics come from
 :func:`sae_core.metrics.evaluate` and are the mean and sample sd over seeds
@@ -28,6 +30,7 @@ import torch
 from tqdm.auto import tqdm
 
 from sae_core.methods import DEFAULT_METHODS, method_spec
+from sae_core.methods.common import metric_kind
 from sae_core.metrics import HEAD_SCORES_METRICS, evaluate, format_mean_sd, mean_sd
 from sae_core.paper.settings import DEFAULT_SEEDS
 from sae_core.records import read_json, write_json_atomic, write_text_atomic
@@ -133,6 +136,7 @@ def summarize(
     row["selection"] = runs[0].extra.get("selection", "")
     row["node_from_edges"] = runs[0].extra.get("node_from_edges", "")
     row["seeds"] = [r.seed for r in runs]
+    row["provenance"] = None if task.provenance is None else task.provenance.to_dict()
     return row
 
 
@@ -162,8 +166,22 @@ def _read_cached_row(path: Path) -> dict[str, Any]:
     return row
 
 
+def _check_own_task(task: Task, specs: Mapping[str, Any], configs: Mapping[str, Any]) -> None:
+    """Fail before any work where a user's Task cannot be compared: no truth, or a
+    baseline whose metric the task cannot give (:func:`sae_core.methods.common.metric_kind`)."""
+    if task.ground_truth is None:
+        raise ValueError(
+            f"task {task.name!r} has no ground truth to compare against; build it with "
+            "ground_truth=GroundTruth(heads=...)"
+        )
+    for method, spec in specs.items():
+        metric = getattr(configs.get(method) or spec.config_cls(), "metric", None)
+        if metric is not None:
+            metric_kind(task, metric)
+
+
 def compare(
-    task_names: Sequence[str],
+    tasks: Sequence[str | Task] | str | Task,
     methods: Sequence[str] = DEFAULT_METHODS,
     seeds: Sequence[int] = DEFAULT_SEEDS,
     task_options: Mapping[str, Any] | None = None,
@@ -173,6 +191,11 @@ def compare(
 ) -> pd.DataFrame:
     """Run every method on every task; one row per (task, method).
 
+    ``tasks``: registered task names (built with ``task_options``) and/or one's own
+    :class:`~sae_core.types.Task` objects (with a ground truth; for the patching and
+    gradient baselines also ``answers``, or a metric named in their config, e.g.
+    ``configs={"eap": EAPConfig(metric="kl")}``); every Task is checked before any work.
+    A Task object's rows are never cached (``cache_dir`` keys rows by registered name).
     ``seeds``: seeds of stochastic methods (deterministic ones run once).
     ``task_options``: passed to every task's builder (e.g. ``{"n_examples": 100}``).
     ``configs``: method name -> config (default: each method's documented defaults).
@@ -181,7 +204,8 @@ def compare(
     seconds (mean wall seconds per run) and seconds_sd, cpu_seconds (process CPU time per
     run, all threads: less sensitive than wall time to other jobs on a shared machine),
     torch_threads (CPU threads torch had: wall seconds depend on it),
-    config, selection, node_from_edges, seeds, cached (True where the row was read from
+    config, selection, node_from_edges, seeds, provenance (the checkpoint record of a
+    pretrained task, else None), cached (True where the row was read from
     ``cache_dir``), measured (date the row was computed).
 
     ``cache_dir``: keep each finished row there as JSON (atomically), keyed by
@@ -194,26 +218,40 @@ def compare(
     unknown = set(configs) - set(specs)
     if unknown:
         raise KeyError(f"configs given for methods not compared: {sorted(unknown)}")
+    entries = [tasks] if isinstance(tasks, str | Task) else list(tasks)
+    for entry in entries:
+        if isinstance(entry, Task):
+            _check_own_task(entry, specs, configs)
+        elif not isinstance(entry, str):
+            raise TypeError(
+                f"a task of type {type(entry).__name__}; give registered task names "
+                "(sae_core.available_tasks()) or Task objects"
+            )
     rows = []
-    jobs = [(t, m) for t in task_names for m in methods]
+    jobs = [(t, m) for t in entries for m in methods]
     bar = tqdm(jobs, desc="tasks x methods", disable=not progress)
-    task: Task | None = None
-    for name, method in bar:
+    loaded: Task | None = None  # the last registered task built
+    for entry, method in bar:
+        name = entry.name if isinstance(entry, Task) else entry
         bar.set_postfix_str(f"{name} / {method}")
         config = configs.get(method)
         config = specs[method].config_cls() if config is None else config
         cached = None
-        if cache_dir is not None:
+        if cache_dir is not None and not isinstance(entry, Task):
             key = row_key(name, task_options, method, config,
                           seeds if specs[method].stochastic else ())
             cached = Path(cache_dir) / f"{name}.{method}.{key}.json"
             if cached.exists():
                 rows.append({**_read_cached_row(cached), "cached": True})
                 continue
-        if task is None or task.name != name:
-            task = load_compare_task(name, task_options)
-            if task.ground_truth is None:
-                raise ValueError(f"task {name!r} has no ground truth to compare against")
+        if isinstance(entry, Task):
+            task = entry
+        else:
+            if loaded is None or loaded.name != name:
+                loaded = load_compare_task(name, task_options)
+                if loaded.ground_truth is None:
+                    raise ValueError(f"task {name!r} has no ground truth to compare against")
+            task = loaded
         cpu0 = time.process_time()
         runs = specs[method].run_many(task, seeds, config)
         cpu_s = (time.process_time() - cpu0) / len(runs)

@@ -81,7 +81,6 @@ def synthetic_task(
         model=model,
         positive=positive,
         negative=negative,
-        ground_truth=None,
         model_source="random",
         description="uniformly random token prompts, for timing (scores mean nothing)",
     )

@@ -14,10 +14,12 @@ Method modules are imported on first use, not at ``import sae_core``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sae_core.methods.registry import METHODS, MethodSpec, register_method
-from sae_core.types import HeadScores, Task
+
+if TYPE_CHECKING:  # pragma: no cover (imported lazily: `sae-core --help` loads no torch)
+    from sae_core.types import HeadScores, Task
 
 DEFAULT_METHODS = ("sae", "acdc", "eap", "eap-ig", "subnetwork-probing", "hisp")
 """Every built-in method, in the order tables list them."""

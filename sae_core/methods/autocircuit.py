@@ -47,6 +47,7 @@ from sae_core.methods.common import (
     SELECTION_ABOVE_MEAN,
     above_mean,
     answers_for,
+    baseline_scores,
     corrupt_source,
     metric_kind,
     prompt_pairs,
@@ -59,7 +60,6 @@ from sae_core.methods.config import (
 )
 from sae_core.methods.registry import register_method
 from sae_core.types import HeadScores, Task
-from sae_core.version import __version__
 
 AGGREGATORS: dict[str, Callable] = {"sum": np.add.at, "max": np.maximum.at}
 
@@ -111,8 +111,9 @@ def _quiet(ac: _AC, progress: bool) -> Iterator[None]:
             m.tqdm = bar
 
 
-def _patchable(ac: _AC, task: Task, separate_qkv: bool, device: torch.device):
-    """A patchable deep copy of the task's model (the task's model stays as it is)."""
+def _patchable(ac: _AC, task: Task, separate_qkv: bool, last_only: bool, device: torch.device):
+    """A patchable deep copy of the task's model (the task's model stays as it is);
+    ``last_only``: the metric reads the last position only (the logit difference)."""
     model = copy.deepcopy(task.model)
     if next(model.parameters()).device != device:
         model = model.to(device, print_details=False)
@@ -126,7 +127,7 @@ def _patchable(ac: _AC, task: Task, separate_qkv: bool, device: torch.device):
         model.set_use_attn_in(True)
     if not model.cfg.attn_only:
         model.set_use_hook_mlp_in(True)
-    slice_output = "last_seq" if metric_kind(task) == "logit_diff" else "not_first_seq"
+    slice_output = "last_seq" if last_only else "not_first_seq"
     return ac.graph_utils.patchable_model(
         model, factorized=True, slice_output=slice_output, separate_qkv=separate_qkv,
         device=device,
@@ -168,19 +169,18 @@ def _loader(
                                     shuffle=False)
 
 
-def _gradient_answers(task: Task) -> tuple[str, str]:
-    """(answers, auto-circuit answer_function) of the gradient methods' metric."""
-    kind = metric_kind(task)
+def _gradient_answers(kind: str) -> tuple[str, str]:
+    """(answers, auto-circuit answer_function) of the gradient methods' metric ``kind``."""
     if kind == "logit_diff":
         return "labels", "avg_diff"
     return ("clean_argmax" if kind == "kl" else "output_index"), "avg_val"
 
 
-def _faithfulness_target(task: Task) -> tuple[str, str]:
-    """(answers, auto-circuit faithfulness target) of ACDC and SP."""
-    if metric_kind(task) == "mse":
+def _faithfulness_target(kind: str) -> tuple[str, str]:
+    """(answers, auto-circuit faithfulness target) of ACDC and SP for metric ``kind``."""
+    if kind == "mse":
         return "clean_values", "mse"
-    return ("clean_argmax" if metric_kind(task) == "kl" else "labels"), "kl_div"
+    return ("clean_argmax" if kind == "kl" else "labels"), "kl_div"
 
 
 def edge_table(model: Any, prune_scores: dict[str, torch.Tensor], n_heads: int):
@@ -284,18 +284,9 @@ def _result(
     name: str, task: Task, config: Any, node_LN, edge_HH, selected, seconds, extra: dict,
     seed: int | None,
 ) -> HeadScores:
-    return HeadScores(
-        method=name,
-        task_name=task.name,
-        node_scores=node_LN,
-        edge_scores=edge_HH,
-        seconds=seconds,
-        model_source=task.model_source,
-        selected=selected,
-        seed=seed,
-        config=config.to_dict(),
-        version=__version__,
-        extra={"metric": metric_kind(task), **extra},
+    return baseline_scores(
+        name, task, config, node_scores=node_LN, edge_scores=edge_HH, selected=selected,
+        seconds=seconds, seed=seed, extra=extra,
     )
 
 
@@ -307,7 +298,7 @@ def _run(
     ac = _auto_circuit()
     device = resolve_device(config.device)
     start = time.perf_counter()
-    model = _patchable(ac, task, config.separate_qkv, device)
+    model = _patchable(ac, task, config.separate_qkv, answers == "labels", device)
     loader = _loader(ac, task, config.n_prompts, config.corrupt, answers, device)
     t_setup = time.perf_counter() - start
     with _quiet(ac, progress):
@@ -349,7 +340,7 @@ def acdc(task: Task, config: ACDCConfig | None = None, *, progress: bool = False
     set of edges, which follows Python's per-process string hashing; the greedy result
     depends on that order."""
     config = config or ACDCConfig()
-    answers, target = _faithfulness_target(task)
+    answers, target = _faithfulness_target(metric_kind(task, config.metric))
     cap = 2.0 * max(config.taus)
 
     def algorithm(ac, model, loader):
@@ -382,7 +373,7 @@ def acdc(task: Task, config: ACDCConfig | None = None, *, progress: bool = False
 
 
 def _mask_gradient(task: Task, config, name: str, ig_steps: int | None, progress: bool):
-    answers, answer_function = _gradient_answers(task)
+    answers, answer_function = _gradient_answers(metric_kind(task, config.metric))
 
     def algorithm(ac, model, loader):
         kwargs = ({"mask_val": 0.0} if ig_steps is None
@@ -443,7 +434,7 @@ def subnetwork_probing(
     which follows object ids and so changes from run to run.
     """
     config = config or SubnetworkProbingConfig()
-    answers, target = _faithfulness_target(task)
+    answers, target = _faithfulness_target(metric_kind(task, config.metric))
     masks: dict[str, torch.Tensor] = {}
 
     def algorithm(ac, model, loader):

@@ -1,17 +1,21 @@
 """What the baselines share: the task metric, prompt pairing and head-score rules.
 
-Task metric (what "the behaviour" is, for methods that need one; :func:`metric_kind`):
+Task metric (what "the behaviour" is, for methods that need one; :func:`metric_kind`
+picks it from ``BaselineConfig.metric``, ``Task.metric`` and ``Task.answers``):
 
 * ``"logit_diff"``: the task names its answers (``Task.answers``: correct and wrong
   token per positive, LongTensor [N_pos] each; the paper's tasks): logit[correct] -
   logit[wrong] at the last position.
-* ``"kl"``: no labels, categorical output (``d_vocab_out > 1``): every position but the
-  first (BOS) is an output position. Gradient methods (EAP, EAP-IG, HISP) use the clean
-  model's own prediction as the answer: the mean logit of the clean argmax token;
-  ACDC and subnetwork probing use the KL divergence to the clean output.
-* ``"mse"``: no labels, one numerical output (``d_vocab_out == 1``, e.g. tracr
-  ``frac_prevs``): gradient methods use the output value itself; ACDC and SP the
-  squared error to the clean output (a KL over one logit is always zero).
+* ``"kl"``: categorical output (``d_vocab_out > 1``), answers not used: every position
+  but the first (BOS) is an output position. Gradient methods (EAP, EAP-IG, HISP) use
+  the clean model's own prediction as the answer: the mean logit of the clean argmax
+  token; ACDC and subnetwork probing use the KL divergence to the clean output.
+* ``"mse"``: one numerical output (``d_vocab_out == 1``, e.g. tracr ``frac_prevs``):
+  gradient methods use the output value itself; ACDC and SP the squared error to the
+  clean output (a KL over one logit is always zero).
+
+"kl" and "mse" measure the model's own output, not a task's answer: a baseline uses
+them only where the task declares them (the tracr tasks) or its config names them.
 """
 
 from __future__ import annotations
@@ -19,21 +23,36 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from sae_core.types import Task
+from sae_core.types import HeadScores, Task, check_task_metric
+from sae_core.version import __version__
 
 SELECTION_ABOVE_MEAN = "node score > mean node score over heads (scale-free)"
 
 
-def metric_kind(task: Task) -> str:
+def metric_kind(task: Task, metric: str = "auto") -> str:
     """The task metric in force for ``task``: "logit_diff", "kl" or "mse".
 
-    Rule: "logit_diff" when the task names its answers (``task.answers`` is set); else
-    "mse" when the model has one output logit (``d_vocab_out == 1``); else "kl". What
-    each metric computes: the module docstring.
+    ``metric`` (``BaselineConfig.metric``): a metric by name, checked against the task
+    (:func:`sae_core.types.check_task_metric`), or "auto": the metric the task declares
+    (``task.metric``), else "logit_diff" when the task names its answers
+    (``task.answers``), else a ValueError naming both fixes. What each metric computes:
+    the module docstring.
     """
+    if metric != "auto":
+        check_task_metric(task, metric, "metric")
+        return metric
+    if task.metric is not None:
+        return task.metric
     if task.answers is not None:
         return "logit_diff"
-    return "mse" if int(task.model.cfg.d_vocab_out) == 1 else "kl"
+    raise ValueError(
+        f"task {task.name!r} names no answers, and the baselines' default metric "
+        "(metric='auto') is the logit difference between each positive's correct and wrong "
+        "next token: build the task with answers=Answers(correct=..., wrong=...), "
+        "LongTensor [N_pos] each, or choose a metric by name in the method's config, "
+        "e.g. EAPConfig(metric='kl') (the model's own top prediction at every position) "
+        "or metric='mse' (a model with one numerical output)"
+    )
 
 
 def corrupt_source(task: Task, corrupt: str = "auto") -> str:
@@ -105,3 +124,32 @@ def above_mean(node_LN: np.ndarray) -> np.ndarray:
     """Boolean mask of heads scoring above the mean (all False when every score ties)."""
     node_LN = np.asarray(node_LN, dtype=np.float64)
     return node_LN > node_LN.mean()
+
+
+def baseline_scores(
+    method: str,
+    task: Task,
+    config,
+    *,
+    node_scores: np.ndarray,
+    edge_scores: np.ndarray | None,
+    selected: np.ndarray | None,
+    seconds: float,
+    seed: int | None,
+    extra: dict,
+) -> HeadScores:
+    """A baseline's :class:`HeadScores`, with what every baseline records beside its scores:
+    the task's name, model source and provenance, ``config.to_dict()``, the package version
+    and the task metric in force (``extra["metric"]``, :func:`metric_kind`)."""
+    return HeadScores(
+        method=method,
+        **task.result_fields(),
+        node_scores=node_scores,
+        edge_scores=edge_scores,
+        seconds=seconds,
+        selected=selected,
+        seed=seed,
+        config=config.to_dict(),
+        version=__version__,
+        extra={"metric": metric_kind(task, config.metric), **extra},
+    )

@@ -15,10 +15,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
-from sae_core.config import SAEConfig
+from sae_core.config import SAEConfig, check_fields, check_int, check_number
+from sae_core.types import TASK_METRICS
 
 DEVICES = ("cpu", "cuda", "auto")
 CORRUPTIONS = ("auto", "negatives", "resample")
+METRICS = ("auto", *TASK_METRICS)
+"""Choices of ``BaselineConfig.metric``: "auto" or one of
+:data:`sae_core.types.TASK_METRICS` by name."""
 
 
 @dataclass(frozen=True)
@@ -35,18 +39,27 @@ class BaselineConfig:
         negatives), "resample" (other positives: clean i with positive i + 1) or "auto"
         (negatives, unless the task says its negatives keep the model's output, where
         patching them in could show nothing; then resample).
+    metric: the behaviour the patching and gradient baselines measure
+        (:func:`sae_core.methods.common.metric_kind`): "auto" (default: the metric the
+        task declares in ``Task.metric``, else the logit difference when the task names
+        its answers, ``Task.answers``; else an error naming the fix), or by name
+        "logit_diff", "kl" or "mse" (:data:`sae_core.types.TASK_METRICS`).
     """
 
     seed: int = 0
     n_prompts: int = 64
     device: str = "cpu"
     corrupt: str = "auto"
+    metric: str = "auto"
 
     count_settings: ClassVar[dict[str, str]] = {"n_prompts": "use at least one prompt pair"}
     """Settings that count something and must be >= 1, each with the fix its error names
     (a subclass adds its own to these; :meth:`__post_init__` checks them all)."""
 
     def __post_init__(self) -> None:
+        check_fields(self)
+        if self.seed < 0:
+            raise ValueError(f"seed={self.seed}; use a non-negative seed, e.g. seed=0")
         for name, fix in self.count_settings.items():
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}={getattr(self, name)}; {fix}")
@@ -54,6 +67,8 @@ class BaselineConfig:
             raise ValueError(f"device={self.device!r}; use one of {DEVICES}")
         if self.corrupt not in CORRUPTIONS:
             raise ValueError(f"corrupt={self.corrupt!r}; use one of {CORRUPTIONS}")
+        if self.metric not in METRICS:
+            raise ValueError(f"metric={self.metric!r}; use one of {METRICS}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready record of the settings."""
@@ -80,6 +95,13 @@ class ACDCConfig(BaselineConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if not isinstance(self.taus, tuple | list):
+            raise TypeError(
+                f"taus={self.taus!r} has type {type(self.taus).__name__}; give a tuple of "
+                "thresholds, e.g. taus=(1e-3,)"
+            )
+        for tau in self.taus:
+            check_number("taus", tau, 1e-3)
         if len(self.taus) == 0 or any(not tau > 0 for tau in self.taus):
             raise ValueError(f"taus={self.taus}; give at least one positive threshold")
         object.__setattr__(self, "taus", tuple(float(tau) for tau in self.taus))
@@ -176,6 +198,14 @@ class SAEMethodConfig:
 
     sae: SAEConfig | None = None
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        check_int("seed", self.seed, 0)
+        if self.sae is not None and not isinstance(self.sae, SAEConfig):
+            raise TypeError(
+                f"sae has type {type(self.sae).__name__}; give an SAEConfig (from a dict: "
+                "SAEConfig(**your_dict)) or None for the task's paper settings"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready record of the settings (``sae`` None = the task's paper preset)."""

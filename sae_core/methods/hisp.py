@@ -25,20 +25,20 @@ from sae_core.methods.common import (
     SELECTION_ABOVE_MEAN,
     above_mean,
     answers_for,
+    baseline_scores,
     metric_kind,
 )
 from sae_core.methods.config import HISPConfig
 from sae_core.methods.registry import register_method
 from sae_core.types import HeadScores, Task
-from sae_core.version import __version__
 
 Metric = Callable[[torch.Tensor, int, int], torch.Tensor]
 
 
-def task_metric(task: Task, n: int, device: torch.device) -> Metric:
+def task_metric(task: Task, n: int, device: torch.device, kind: str) -> Metric:
     """Per-prompt metric ``(logits [B, T, V], start, stop) -> [B]`` for the first ``n``
-    positives (see the module docstring)."""
-    kind = metric_kind(task)
+    positives; ``kind``: the metric in force (:func:`~sae_core.methods.common.metric_kind`;
+    see the module docstring)."""
     if kind == "logit_diff":
         answer_N, wrong_N = (t.to(device) for t in answers_for(task, n))
 
@@ -66,6 +66,7 @@ def task_metric(task: Task, n: int, device: torch.device) -> Metric:
 def hisp(task: Task, config: HISPConfig | None = None) -> HeadScores:
     """HISP on the first ``config.n_prompts`` positives; selection: above the mean."""
     config = config or HISPConfig()
+    kind = metric_kind(task, config.metric)  # before any model runs: names a missing answer
     device = resolve_device(config.device)
     start = time.perf_counter()
     tokens_NT = task.positive[: config.n_prompts].long()
@@ -76,7 +77,7 @@ def hisp(task: Task, config: HISPConfig | None = None) -> HeadScores:
         model = model.to(device)
     try:
         grad_NLn = head_mask_gradients(
-            model, tokens_NT, task_metric(task, n, device), batch_size=config.batch_size
+            model, tokens_NT, task_metric(task, n, device, kind), batch_size=config.batch_size
         )
     finally:
         if moved_from != device:
@@ -86,20 +87,11 @@ def hisp(task: Task, config: HISPConfig | None = None) -> HeadScores:
         norms_L1 = np.linalg.norm(node_LN, axis=1, keepdims=True)
         node_LN = node_LN / np.where(norms_L1 > 0, norms_L1, 1.0)
     seconds = time.perf_counter() - start
-    return HeadScores(
-        method="hisp",
-        task_name=task.name,
-        node_scores=node_LN,
-        edge_scores=None,
-        seconds=seconds,
-        model_source=task.model_source,
-        selected=above_mean(node_LN),
-        seed=None,
-        config=config.to_dict(),
-        version=__version__,
+    return baseline_scores(
+        "hisp", task, config, node_scores=node_LN, edge_scores=None,
+        selected=above_mean(node_LN), seconds=seconds, seed=None,
         extra={
             "selection": SELECTION_ABOVE_MEAN,
-            "metric": metric_kind(task),
             "node_from_edges": "not used: HISP scores heads directly",
             "n_prompts": int(n),
         },

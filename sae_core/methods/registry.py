@@ -12,13 +12,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sae_core.registry import Registry
-from sae_core.types import HeadScores, Task
 
-Method = Callable[[Task, Any], HeadScores]
-SeedsRunner = Callable[[Task, Any, Sequence[int]], list[HeadScores]]
+if TYPE_CHECKING:  # pragma: no cover (imported lazily: `sae-core --help` loads no torch)
+    from sae_core.types import HeadScores, Task
+
+Method = Callable[["Task", Any], "HeadScores"]
+SeedsRunner = Callable[["Task", Any, Sequence[int]], "list[HeadScores]"]
 
 
 @dataclass(frozen=True)

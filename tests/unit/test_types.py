@@ -9,13 +9,25 @@ import torch
 from sae_core.types import (
     STAND_IN_LABEL,
     Answers,
+    FileRecord,
     GroundTruth,
     HeadId,
+    HeadScores,
+    ModelProvenance,
     Task,
     head_from_index,
     label_source,
     softmax,
 )
+
+PROVENANCE = ModelProvenance(
+    model="gpt2", repo_id="openai-community/gpt2", commit="c" * 40,
+    weights=(FileRecord("model.safetensors", "a" * 64),),
+    config=FileRecord("config.json", "b" * 64), tokenizer_repo="openai-community/gpt2",
+    tokenizer_commit="c" * 40, tokenizer_files=(FileRecord("vocab.json", "d" * 64),),
+    cache="/hf/hub",
+)  # fmt: skip
+"""A checkpoint record as ``models.pretrained.load_pretrained`` makes one."""
 
 
 def test_head_ids_and_flat_index():
@@ -93,7 +105,8 @@ def test_task_checks_its_facts_against_model_and_prompts(model, tokens):
     assert task.answers is answers
     with pytest.raises(ValueError, match="one correct and one wrong token per positive"):
         Task("t", model, tokens, tokens, answers=Answers(answers.correct[:3], answers.wrong[:3]))
-    with pytest.raises(ValueError, match=r"answers.wrong holds token ids outside \[0, 20\)"):
+    out_of_range = r"answers.wrong hold token ids from 21 to 27, outside \[0, 20\)"
+    with pytest.raises(ValueError, match=out_of_range):
         Task("t", model, tokens, tokens, answers=Answers(answers.correct, answers.wrong + 20))
     with pytest.raises(TypeError, match="Answers"):
         Task("t", model, tokens, tokens, answers=(answers.correct, answers.wrong))
@@ -112,3 +125,25 @@ def test_task_checks_its_facts_against_model_and_prompts(model, tokens):
 def test_softmax_is_stable():
     p = softmax(np.array([1000.0, 1000.0, 0.0]))
     assert np.isfinite(p).all() and math.isclose(p.sum(), 1.0)
+
+
+def test_provenance_belongs_to_pretrained_and_reaches_every_record(model, tokens):
+    task = Task("t", model, tokens, tokens, model_source="pretrained", provenance=PROVENANCE)
+    assert task.provenance is PROVENANCE
+    assert Task("t", model, tokens, tokens, model_source="pretrained").provenance is None
+    with pytest.raises(ValueError, match="belongs to model_source='pretrained'"):
+        Task("t", model, tokens, tokens, model_source="random", provenance=PROVENANCE)
+    with pytest.raises(TypeError, match="ModelProvenance"):
+        Task("t", model, tokens, tokens, model_source="pretrained",
+             provenance=PROVENANCE.to_dict())  # fmt: skip
+    scores = HeadScores("m", "t", np.zeros((2, 3)), None, 0.0, "pretrained",
+                        provenance=PROVENANCE)  # fmt: skip
+    record = scores.to_dict()["provenance"]
+    assert list(record["weights"]) == [{"name": "model.safetensors", "sha256": "a" * 64}]
+    assert (record["repo_id"], record["tokenizer_repo"]) == ("openai-community/gpt2",) * 2
+    assert HeadScores("m", "t", np.zeros((2, 3)), None, 0.0, "random").to_dict()[
+        "provenance"] is None
+    with pytest.raises(ValueError, match="belongs to model_source='pretrained'"):
+        HeadScores("m", "t", np.zeros((2, 3)), None, 0.0, "random", provenance=PROVENANCE)
+    assert "openai-community/gpt2@" + "c" * 40 in PROVENANCE.summary()
+    assert "model.safetensors sha256 " + "a" * 64 in PROVENANCE.summary()

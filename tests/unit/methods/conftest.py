@@ -9,7 +9,8 @@ from tests.conftest import tiny_model
 
 @pytest.fixture(scope="module")
 def tiny_task():
-    """A random-weight 2x3 model, unlabelled (KL metric), with head and edge truth."""
+    """A random-weight 2x3 model, unlabelled (it declares the KL metric), with head and
+    edge truth."""
     gen = torch.Generator().manual_seed(0)
     return Task(
         name="tiny",
@@ -18,4 +19,5 @@ def tiny_task():
         negative=torch.randint(0, 20, (8, 6), generator=gen),
         ground_truth=GroundTruth(heads={(0, 1), (1, 2)}, edges={((0, 1), (1, 2))}),
         model_source="random",
+        metric="kl",
     )

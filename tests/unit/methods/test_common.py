@@ -55,22 +55,34 @@ def test_negatives_keep_output_flag_is_true_of_the_model(name):
     assert same_res < 0.2
 
 
-def test_metric_kind_follows_labels_and_output_width(tiny_task):
-    assert metric_kind(tiny_task) == "kl"
+def test_metric_kind_follows_config_task_and_answers(tiny_task):
+    assert metric_kind(tiny_task) == "kl"  # the task declares it
     zeros, ones = torch.zeros(8, dtype=torch.long), torch.ones(8, dtype=torch.long)
-    labelled = dataclasses.replace(tiny_task, answers=Answers(correct=zeros, wrong=ones))
+    labelled = dataclasses.replace(
+        tiny_task, metric=None, answers=Answers(correct=zeros, wrong=ones)
+    )
     assert metric_kind(labelled) == "logit_diff"
     scores = run_method("hisp", labelled, HISPConfig(n_prompts=6))
     assert scores.extra["metric"] == "logit_diff"
+    # a metric chosen by name wins over the answers, and is recorded
+    assert metric_kind(labelled, "kl") == "kl"
+    assert run_method("hisp", labelled, HISPConfig(n_prompts=6, metric="kl")).extra[
+        "metric"] == "kl"
     one_logit = model_from_config(
         n_layers=2, n_heads=3, d_model=16, d_head=4, d_mlp=32, d_vocab=20, d_vocab_out=1,
         n_ctx=16, act_fn="relu", normalization_type="LN",
     )
-    numeric = dataclasses.replace(tiny_task, model=one_logit)
+    numeric = dataclasses.replace(tiny_task, model=one_logit, metric="mse")
     assert metric_kind(numeric) == "mse"
-    # answers decide, whatever the output width
-    answered = dataclasses.replace(numeric, answers=Answers(correct=zeros, wrong=zeros))
-    assert metric_kind(answered) == "logit_diff"
+    with pytest.raises(ValueError, match="metric='kl' on a model with one output"):
+        metric_kind(numeric, "kl")
+    with pytest.raises(ValueError, match="metric='mse' compares one numerical output"):
+        metric_kind(tiny_task, "mse")
+    unlabelled = dataclasses.replace(tiny_task, metric=None)
+    with pytest.raises(ValueError, match="names no answers.*answers=Answers.*metric='kl'"):
+        metric_kind(unlabelled)
+    with pytest.raises(ValueError, match="metric='logit_diff' needs the task's answers"):
+        metric_kind(unlabelled, "logit_diff")
 
 
 def test_answers_for_slices_the_first_prompts_and_names_the_fix(tiny_task):
