@@ -1,5 +1,6 @@
 # Two commands set up and run everything on a fresh machine:
-#   make demo   - create .venv, install, run every embedded task (table + figure)
+#   make demo   - create .venv, install, run every embedded task (table; figure and JSON
+#                 into results/, git-ignored: figures/ changes only with `make figures`)
 #   make test   - create .venv, install, run all tests (unit, integration, notebooks)
 PYTHON ?= python3
 TORCH ?= torch==2.13.0
@@ -49,6 +50,7 @@ bench-model-size: $(STAMP)
 	mkdir -p results
 	$(PY) benchmarks/bench_model_size.py --json results/bench_model_size.json
 
+# Every committed figure at full settings: 2 to 2.5 hours on a 2-core CPU.
 figures: $(STAMP)
 	$(VENV)/bin/sae-core figures
 

@@ -1,16 +1,91 @@
-"""Command line: ``sae-core tasks | discover TASK | demo | figures | compare TASK...``."""
+"""Command line: ``sae-core tasks | discover TASK | weights | demo | figures | compare TASK...``.
+
+Every argument is checked before any model is built or loaded (numbers, names, devices,
+output paths); a wrong one ends the command at once with ``sae-core: error: ...`` and
+exit code 2, without a traceback. Only the command that runs imports torch and the rest,
+so ``sae-core --help`` returns at once. Results whose path fails at the end anyway are
+written to ``./sae-core-results-<date>-<time>.*`` (:func:`sae_core.records.save_with_fallback`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sae_core.config import POOLINGS, SAEConfig
 from sae_core.paper.settings import DEFAULT_SEEDS, paper_settings
 from sae_core.tasks.catalog import EMBEDDED_TASKS
+from sae_core.version import __version__
+
+DESCRIPTION = """\
+Circuit discovery with discrete sparse autoencoders (O'Neill & Bui, arXiv 2405.12522):
+find the attention heads and head-to-head edges a transformer uses for a task.
+
+Start with `sae-core tasks` (what can run here), then
+`sae-core discover induction-toy` (seconds) or `sae-core demo` (about 5 minutes).
+`sae-core COMMAND --help` shows each command's options and their defaults."""
+
+EPILOG = """\
+examples:
+  sae-core tasks
+  sae-core discover tracr-sort --seed 0 --json results/tracr-sort.json
+  sae-core demo --seeds 5
+  sae-core compare tracr-sort induction-toy --json results/compare.json
+  sae-core figures --list"""
+
+DEMO_DESCRIPTION = f"""\
+Run the SAE method on every embedded task (exact ground truth, offline), for each pooling
+and seed; print a table of node and edge AUC and write a figure and a JSON record.
+With the defaults ({len(EMBEDDED_TASKS)} tasks x {len(POOLINGS)} poolings x \
+{len(DEFAULT_SEEDS)} seeds) it takes about 5 minutes on 2 CPU cores
+(317 s measured, RESULTS.md), plus about a minute the first time, when numba compiles."""
+
+FIGURES_DESCRIPTION = """\
+Regenerate the committed figures in figures/ with a provenance record (figures/PROVENANCE).
+WARNING: a bare `sae-core figures` builds every figure at full settings and runs for
+2 to 2.5 hours on 2 CPU cores. Name the figures to build a few (`--list` shows them),
+or add --fast for small settings (minutes, marked on each figure)."""
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def _whole_number(text: str, least: int, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number; give {what} of at least {least}"
+        ) from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{value} is too small; give {what} of at least {least}")
+    return value
+
+
+def count(text: str) -> int:
+    """An argparse type: a whole number >= 1 (counts of prompts, seeds, steps, features)."""
+    return _whole_number(text, 1, "a count")
+
+
+def seed(text: str) -> int:
+    """An argparse type: a whole number >= 0 (random seeds; numpy takes no negative seed)."""
+    return _whole_number(text, 0, "a seed")
+
+
+def non_negative_float(text: str) -> float:
+    """An argparse type: a finite number >= 0 (the SAE's sparsity weight)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give one >= 0") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed; give a finite number >= 0")
+    return value
 
 
 def _with_flags(base: SAEConfig, args: argparse.Namespace, **more) -> SAEConfig:
@@ -34,37 +109,141 @@ def discover_config(args: argparse.Namespace) -> SAEConfig:
     return _with_flags(paper_settings(args.task).sae, args, pooling=args.pooling)
 
 
-def _add_config_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--n-features", type=int, help="SAE features (default 200)")
-    p.add_argument("--l1", type=float, help="SAE sparsity weight (default 0.02; discover: "
-                   "the task's paper setting, 0.05 for docstring)")
-    p.add_argument("--steps", type=int, help="Adam steps (default 500)")
-    p.add_argument("--n-train", type=int, help="positive (+ as many negative) training prompts")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), help="default: auto")
-    p.add_argument("--paper-quirks", action="store_true", help="reproduce the authors' code")
+def _add_config_args(p: argparse.ArgumentParser, l1_default: str) -> None:
+    defaults = SAEConfig()
+    p.add_argument("--n-features", type=count, metavar="N",
+                   help=f"SAE dictionary size (default: {defaults.n_features})")
+    p.add_argument("--l1", type=non_negative_float, metavar="W",
+                   help=f"SAE sparsity weight (default: {l1_default})")
+    p.add_argument("--steps", type=count, metavar="N",
+                   help=f"full-batch Adam steps of the SAE (default: {defaults.steps})")
+    p.add_argument("--n-train", type=count, metavar="N",
+                   help="positive prompts (plus as many negatives) that train the SAE; each "
+                   f"set needs at least N + 1 prompts (default: {defaults.n_train})")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"),
+                   help="where the SAE trains (default: auto, a CUDA GPU when present)")
+    p.add_argument("--paper-quirks", action="store_true",
+                   help="reproduce the authors' code, quirks included (default: off)")
+
+
+def _add_seeds_arg(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--seeds", type=count, default=len(DEFAULT_SEEDS), metavar="N",
+                   help=f"{what}: seeds 0..N-1 (default: {len(DEFAULT_SEEDS)})")
+
+
+def _check_device(device: str | None) -> None:
+    """A usage error now, not after the model is built, for ``--device cuda`` without CUDA."""
+    if device not in (None, "auto"):
+        from sae_core.device import resolve_device
+
+        try:
+            resolve_device(device)
+        except RuntimeError as err:
+            raise ValueError(f"--device {device}: {err}") from None
+
+
+def _check_tasks(names: list[str]) -> None:
+    """A KeyError naming the choices for an unknown task (imports task modules, builds none)."""
+    from sae_core.tasks import task_info
+
+    for name in names:
+        task_info(name)
+
+
+def _check_n_train(n_examples: int | None, config: SAEConfig) -> None:
+    if n_examples is not None and n_examples <= config.n_train:
+        raise ValueError(
+            f"--n-examples {n_examples} leaves no prompt to score: the SAE trains on "
+            f"{config.n_train} of each set and counts codes on the rest; give --n-examples "
+            f"of at least {config.n_train + 1} (or a smaller --n-train)"
+        )
+
+
+def _check_paths(files: dict[str, str | None]) -> None:
+    """An OutputPathError now for any output file that could not be written later."""
+    from sae_core.records import check_writable
+
+    for flag, path in files.items():
+        if path is not None:
+            check_writable(path, f"{flag} file")
+
+
+def _say_if_kernels_compile() -> None:
+    """One line before numba compiles the kernels (first run only), so a long first step
+    is not mistaken for a hang."""
+    from sae_core.kernels import jit_cache_is_cold
+
+    if jit_cache_is_cold():
+        print("compiling numba kernels (first run only, ~1 min)...", file=sys.stderr, flush=True)
+
+
+def _save(path: str | Path, write: Callable[[Path], object]) -> int:
+    """Write a result with :func:`sae_core.records.save_with_fallback`; say where it went.
+    Exit code: 0 when at ``path``, 1 when in a fallback file."""
+    from sae_core.records import save_with_fallback
+
+    saved = save_with_fallback(path, write)
+    if saved.error is None:
+        print(f"wrote {saved.path}")
+        return 0
+    print(f"sae-core: could not write {path} ({saved.error}); the results are saved in "
+          f"{saved.path} instead", file=sys.stderr)
+    return 1
+
+
+# --------------------------------------------------------------------------- commands
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:
-    from sae_core.tasks import available_tasks
+    """`sae-core tasks`: one line per registered task, no task built."""
+    from sae_core.tasks import available_tasks, task_info
 
+    rows = [("task", "model", "heads", "truth", "weights", "description")]
     for name in available_tasks():
-        print(name)
+        info = task_info(name)
+        if info is None:
+            rows.append((name, "-", "-", "-", "-", "(registered without a TaskInfo)"))
+            continue
+        rows.append((name, info.model, f"{info.n_layers}x{info.n_heads}", info.truth,
+                     _weights_status(info), info.description))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=True)]
+        print("  ".join([*cells, row[-1]]))
+    print("\nweights: 'present' / 'missing' for published checkpoints in the local Hugging "
+          "Face cache (`sae-core weights`);\nwithout them, `--model-source random` runs a "
+          "random-weight stand-in. Other models ship with the package or compile here.")
     return 0
 
 
+def _weights_status(info) -> str:
+    if not info.pretrained:
+        return "not needed"
+    from sae_core.models.pretrained import weights_available
+
+    return "present" if weights_available(info.model) else "missing"
+
+
 def cmd_discover(args: argparse.Namespace) -> int:
+    """`sae-core discover TASK`: every argument checked, then one seed of the SAE method."""
+    config = discover_config(args)  # cheap checks first: a bad path fails in a blink
+    _check_paths({"--json": args.json})
+    _check_n_train(args.n_examples, config)
+    _check_device(args.device)
+    _check_tasks([args.task])
+
+    import sae_core.tasks
     from sae_core.discover import discover_seeds
     from sae_core.metrics import evaluate
     from sae_core.records import write_json_atomic
-    from sae_core.tasks import load_task
 
     options = {}
-    if args.model_source:
+    if args.model_source is not None:
         options["model_source"] = args.model_source
-    if args.n_examples:
+    if args.n_examples is not None:
         options["n_examples"] = args.n_examples
-    task = load_task(args.task, seed=args.seed, **options)
-    config = discover_config(args)
+    task = sae_core.tasks.load_task(args.task, seed=args.seed, **options)
+    _say_if_kernels_compile()
     found = discover_seeds(task, config, seeds=(args.seed,), progress=True)[0]
     payload = found.to_dict()
     payload["label"] = task.label
@@ -73,56 +252,98 @@ def cmd_discover(args: argparse.Namespace) -> int:
     else:
         payload.update(node_auc=None, edge_auc=None)
     print(f"task: {task.label}   seed {args.seed}   pooling {config.pooling}")
-    print(f"node AUC {payload['node_auc']}   edge AUC {payload['edge_auc']}")
-    print("selected heads:", " ".join(str(h) for h in found.circuit()))
+    if task.provenance is not None:
+        print(f"model: {task.provenance.summary()}")
+    print(f"node AUC {_auc_text(payload['node_auc'])}   "
+          f"edge AUC {_auc_text(payload['edge_auc'])}")
+    print("circuit (heads beyond the permutation null, BH 5% FDR):",
+          " ".join(str(h) for h in found.circuit()) or "none")
     print("timings (s):", {k: round(v, 3) for k, v in found.timings.items()})
     if args.json:
-        write_json_atomic(args.json, payload)
-        print(f"wrote {args.json}")
+        return _save(args.json, lambda path: write_json_atomic(path, payload))
+    return 0
+
+
+def _auc_text(value: float | None) -> str:
+    """An AUC as printed: "n/a" where the JSON says null (no truth, or NaN)."""
+    return "n/a" if value is None or value != value else str(value)
+
+
+def cmd_weights(args: argparse.Namespace) -> int:
+    from sae_core.models.pretrained import weights_report
+
+    for status in weights_report():
+        if status.provenance is None:
+            print(f"{status.model}: missing - {status.detail}")
+            continue
+        prov = status.provenance
+        files = ", ".join(f"{f.name} sha256 {f.sha256}" for f in (*prov.weights, prov.config))
+        print(f"{status.model}: present in {status.detail} ({prov.repo_id}@{prov.commit}): "
+              f"{files}; tokenizer {prov.tokenizer_repo}@{prov.tokenizer_commit}")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from sae_core.experiments.demo import format_table, run_tasks
-    from sae_core.plots import plot_auc_summary
-    from sae_core.records import write_json_atomic
+    """`sae-core demo`: the embedded tasks x poolings x seeds; table, JSON and figure."""
+    figure = args.figure or str(Path(args.out) / "demo_auc.png")
+    json_path = args.json or str(Path(args.out) / "demo.json")
+    tasks = args.tasks or list(EMBEDDED_TASKS)
+    config = _with_flags(SAEConfig(), args)
+    _check_paths({"--json": json_path, "--figure": figure})
+    _check_device(args.device)
+    _check_tasks(tasks)
 
+    import sae_core.experiments.demo as demo
+    from sae_core.records import atomic_path, write_json_atomic
+
+    _say_if_kernels_compile()
     start = time.perf_counter()
     seeds = tuple(range(args.seeds))
-    tasks = args.tasks or list(EMBEDDED_TASKS)
-    rows = run_tasks(tasks, poolings=args.poolings, seeds=seeds,
-                     config=_with_flags(SAEConfig(), args))
+    rows = demo.run_tasks(tasks, poolings=args.poolings, seeds=seeds, config=config)
     wall = time.perf_counter() - start
     print()
     print(f"SAE circuit discovery, {len(seeds)} seeds, exact ground truth")
-    print(format_table(rows))
+    print(demo.format_table(rows))
     print(f"\ndemo wall time: {wall:.1f} s")
-    figure = Path(args.figure)
-    figure.parent.mkdir(parents=True, exist_ok=True)
-    plot_auc_summary(rows).savefig(figure, dpi=120)
-    print(f"wrote {figure}")
-    if args.json:
-        write_json_atomic(args.json, {"rows": rows, "wall_s": wall, "seeds": list(seeds)})
-        print(f"wrote {args.json}")
-    return 0
+    record = {"rows": rows, "wall_s": wall, "seeds": list(seeds)}
+    code = _save(json_path, lambda path: write_json_atomic(path, record))
+
+    def save_figure(path: Path) -> None:
+        from sae_core.plots import plot_auc_summary
+
+        with atomic_path(path) as tmp:
+            plot_auc_summary(rows).savefig(tmp, dpi=120, format="png")
+
+    return max(code, _save(figure, save_figure))
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
-    from sae_core.figure_builders import FigureContext, available_figures, regenerate
+    """`sae-core figures`: regenerate the named (default: all) figures with provenance."""
+    import sae_core.figure_builders as builders
+    from sae_core.records import check_writable_dir
 
     if args.list:
-        for name, description in available_figures().items():
+        for name, description in builders.available_figures().items():
             print(f"{name}: {description}")
         return 0
-    ctx = FigureContext(
+    known = builders.available_figures()
+    unknown = [n for n in args.names if n not in known]
+    if unknown:
+        raise KeyError(f"unknown figure(s) {unknown}; available: {', '.join(known)}")
+    check_writable_dir(args.out, "--out folder")
+    if args.cache:
+        check_writable_dir(args.cache, "--cache folder")
+    _check_device(args.device)
+    ctx = builders.FigureContext(
         fast=args.fast,
         model_source=args.model_source,
         seeds=tuple(range(args.seeds)),
-        device=args.device or "auto",
+        device=args.device,
         cache_dir=args.cache,
     )
+    _say_if_kernels_compile()
     start = time.perf_counter()
-    written = regenerate(args.out, names=args.names or None, ctx=ctx)
+    written = builders.regenerate(args.out, names=args.names or None, ctx=ctx)
     for entry in written.values():
         print(f"{entry['file']}: {entry['model_source']}, {entry['seconds']:.1f} s")
     print(f"wrote {len(written)} figures and {args.out}/PROVENANCE "
@@ -131,118 +352,186 @@ def cmd_figures(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sae_core.experiments.compare import (
-        compare,
-        method_configs,
-        to_markdown,
-        write_csv,
-        write_json,
-    )
+    """`sae-core compare TASK...`: every method on every task; one table, JSON and CSV."""
+    from sae_core.records import check_writable_dir
 
+    _check_paths({"--json": args.json, "--csv": args.csv})
+    if args.cache:
+        check_writable_dir(args.cache, "--cache folder")
+
+    import sae_core.experiments.compare as cmp
+    from sae_core.methods import method_spec
+
+    for method in args.methods:
+        method_spec(method)
+    configs = cmp.method_configs(args.set)
+    if "sae" in args.methods:
+        _check_n_train(args.n_examples, getattr(configs.get("sae"), "sae", None) or SAEConfig())
+    _check_tasks(args.tasks)
+    if "sae" in args.methods:
+        _say_if_kernels_compile()
     start = time.perf_counter()
     seeds = tuple(range(args.seeds))
-    options = {"n_examples": args.n_examples} if args.n_examples else None
-    try:
-        configs = method_configs(args.set)
-    except (ValueError, KeyError) as err:
-        print(f"sae-core compare: {err}", file=sys.stderr)
-        return 2
-    df = compare(args.tasks, methods=args.methods, seeds=seeds, task_options=options,
-                 configs=configs, cache_dir=args.cache)
+    options = {"n_examples": args.n_examples} if args.n_examples is not None else None
+    df = cmp.compare(args.tasks, methods=args.methods, seeds=seeds, task_options=options,
+                     configs=configs, cache_dir=args.cache)
     wall = time.perf_counter() - start
     print()
     print(f"circuit discovery methods compared, {len(seeds)} seeds for stochastic methods")
-    print(to_markdown(df))
+    print(cmp.to_markdown(df))
     print(f"\ncompare wall time: {wall:.1f} s")
     if df["cached"].any():
         print(f"{int(df['cached'].sum())} of {len(df)} rows read from {args.cache} "
               "(their seconds are from the run that computed them)")
+    code = 0
     if args.json:
-        write_json(df, args.json, wall_s=wall, seeds=list(seeds), tasks=list(args.tasks),
-                   settings=list(args.set))
-        print(f"wrote {args.json}")
+        code = _save(args.json, lambda path: cmp.write_json(
+            df, path, wall_s=wall, seeds=list(seeds), tasks=list(args.tasks),
+            settings=list(args.set)))
     if args.csv:
-        write_csv(df, args.csv)
-        print(f"wrote {args.csv}")
-    return 0
+        code = max(code, _save(args.csv, lambda path: cmp.write_csv(df, path)))
+    return code
+
+
+# --------------------------------------------------------------------------- parser
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``sae-core``."""
-    parser = argparse.ArgumentParser(prog="sae-core", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("tasks", help="list registered tasks")
-    p.set_defaults(func=cmd_tasks)
-
-    p = sub.add_parser("discover", help="run the SAE method on one task")
-    p.add_argument("task")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--model-source", choices=("pretrained", "random", "compiled", "trained"))
-    p.add_argument("--n-examples", type=int, help="prompts per set")
-    p.add_argument("--pooling", choices=POOLINGS)
-    p.add_argument("--json", help="write the result as JSON here (atomically)")
-    _add_config_args(p)
-    p.set_defaults(func=cmd_discover)
-
-    p = sub.add_parser("demo", help="every embedded task: AUC table and a figure")
-    p.add_argument("--tasks", nargs="+", help=f"default: {' '.join(EMBEDDED_TASKS)}")
-    p.add_argument("--poolings", nargs="+", choices=POOLINGS, default=list(POOLINGS))
-    p.add_argument("--seeds", type=int, default=len(DEFAULT_SEEDS),
-                   help=f"number of seeds (0..N-1, default {len(DEFAULT_SEEDS)})")
-    p.add_argument("--figure", default="figures/demo_auc.png")
-    p.add_argument("--json", default="results/demo.json")
-    _add_config_args(p)
-    p.set_defaults(func=cmd_demo)
-
-    p = sub.add_parser("figures", help="regenerate figures/ with a provenance record")
-    p.add_argument("names", nargs="*", help="figures to build (default: all; see --list)")
-    p.add_argument("--list", action="store_true", help="list the registered figures")
-    p.add_argument("--out", default="figures", help="output folder (default: figures)")
-    p.add_argument("--fast", action="store_true", help="small settings (seconds per figure)")
-    p.add_argument(
-        "--model-source",
-        choices=("pretrained", "random"),
-        default="random",
-        help="paper models: weights from the local cache, or random-weight stand-ins "
-        "(default; labelled in every title)",
-    )
-    p.add_argument("--seeds", type=int, default=len(DEFAULT_SEEDS),
-                   help=f"SAE seeds per number (0..N-1, default {len(DEFAULT_SEEDS)})")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"))
-    p.add_argument("--cache", metavar="DIR",
-                   help="comparison rows: reuse those in DIR (from `sae-core compare --cache` "
-                   "or the compare_methods notebook with the same settings), keep new ones")
-    p.set_defaults(func=cmd_figures)
-
     from sae_core.methods import DEFAULT_METHODS
 
-    p = sub.add_parser("compare", help="every method on the same tasks: one table")
-    p.add_argument("tasks", nargs="+", metavar="TASK")
-    p.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS),
-                   help=f"default: {' '.join(DEFAULT_METHODS)}")
-    p.add_argument("--seeds", type=int, default=len(DEFAULT_SEEDS),
-                   help=f"seeds 0..N-1 of stochastic methods (default {len(DEFAULT_SEEDS)})")
-    p.add_argument("--n-examples", type=int, help="prompts per set when building tasks")
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="sae-core", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=raw)
+    parser.add_argument("--version", action="version", version=f"sae-core {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("tasks", help="list the registered tasks: model, heads, truth, weights",
+                       description="List every registered task without building it: its "
+                       "model, head grid (layers x heads), where its truth comes from, "
+                       "whether it needs downloaded weights and whether they are here.")
+    p.set_defaults(func=cmd_tasks)
+
+    p = sub.add_parser("discover", help="run the SAE method on one task (seconds to minutes)",
+                       description="Run the SAE method on one task with one seed; print node "
+                       "and edge AUC against the task's truth and the heads of its circuit.")
+    p.add_argument("task", help="a registered task name (required; `sae-core tasks` lists them)")
+    p.add_argument("--seed", type=seed, default=0, metavar="N",
+                   help="seed of the prompts and the SAE (default: %(default)s)")
+    p.add_argument("--model-source", choices=("pretrained", "random", "compiled", "trained"),
+                   help="where the model's weights come from (default: the task's own: "
+                   "compiled for tracr-*, trained for induction-toy, pretrained for the paper "
+                   "models; random: a random-weight stand-in of a paper model)")
+    p.add_argument("--n-examples", type=count, metavar="N",
+                   help="prompts per set, positive and negative (default: the task's, 250)")
+    p.add_argument("--pooling", choices=POOLINGS,
+                   help="how a head's vectors over positions become rows: mean, last position "
+                   "or every position (default: mean)")
+    p.add_argument("--json", metavar="PATH",
+                   help="also write the result as JSON here, atomically (default: not written)")
+    _add_config_args(p, "the task's paper setting: 0.05 for docstring, else 0.02")
+    p.set_defaults(func=cmd_discover)
+
+    p = sub.add_parser("weights", help="per paper model: cached weights, where, their SHA-256")
+    p.set_defaults(func=cmd_weights)
+
+    p = sub.add_parser("demo", help="every embedded task: AUC table and a figure (~5 min)",
+                       description=DEMO_DESCRIPTION, formatter_class=raw)
+    p.add_argument("--tasks", nargs="+", metavar="TASK",
+                   help=f"tasks to run (default: {' '.join(EMBEDDED_TASKS)})")
+    p.add_argument("--poolings", nargs="+", choices=POOLINGS, default=list(POOLINGS),
+                   help=f"poolings to run (default: {' '.join(POOLINGS)})")
+    _add_seeds_arg(p, "SAE seeds per task and pooling")
+    p.add_argument("--out", default="results", metavar="DIR",
+                   help="folder of the figure and the JSON record (default: %(default)s)")
+    p.add_argument("--figure", metavar="PATH",
+                   help="the AUC figure (PNG) (default: OUT/demo_auc.png)")
+    p.add_argument("--json", metavar="PATH",
+                   help="every row, per-seed numbers included (default: OUT/demo.json)")
+    _add_config_args(p, SAEConfig().l1)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("figures", help="regenerate figures/ (WARNING: 2-2.5 h for all)",
+                       description=FIGURES_DESCRIPTION, formatter_class=raw)
+    p.add_argument("names", nargs="*", metavar="NAME",
+                   help="figures to build (default: all of them; see --list)")
+    p.add_argument("--list", action="store_true",
+                   help="list the registered figures and exit (default: off)")
+    p.add_argument("--out", default="figures", metavar="DIR",
+                   help="output folder (default: %(default)s)")
+    p.add_argument("--fast", action="store_true",
+                   help="small settings, seconds to a minute per figure (default: off)")
+    p.add_argument("--model-source", choices=("pretrained", "random"), default="random",
+                   help="paper models: weights from the local cache, or random-weight "
+                   "stand-ins, labelled in every title (default: %(default)s)")
+    _add_seeds_arg(p, "SAE seeds per number")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                   help="where the SAEs train (default: %(default)s)")
+    p.add_argument("--cache", metavar="DIR",
+                   help="comparison rows: reuse those in DIR (from `sae-core compare --cache` "
+                   "or the compare_methods notebook with the same settings), keep new ones "
+                   "(default: none, compute every row)")
+    p.set_defaults(func=cmd_figures)
+
+    p = sub.add_parser("compare", help="every method on the same tasks: one table",
+                       description="Run every circuit-discovery method (the SAE method, "
+                       "ACDC, EAP, EAP-IG, subnetwork probing, HISP) on the same tasks and "
+                       "print one table of AUCs and run times.")
+    p.add_argument("tasks", nargs="+", metavar="TASK",
+                   help="registered task names (required; `sae-core tasks` lists them)")
+    p.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS), metavar="METHOD",
+                   help=f"methods to run (default: {' '.join(DEFAULT_METHODS)})")
+    _add_seeds_arg(p, "stochastic methods")
+    p.add_argument("--n-examples", type=count, metavar="N",
+                   help="prompts per set when building tasks (default: each task's, 250)")
     p.add_argument("--set", action="append", default=[], metavar="METHOD.FIELD=VALUE",
                    help="change one setting of one method's config, e.g. acdc.taus=1e-3 "
-                   "(repeatable; sae_core/methods/config.py lists the settings)")
-    p.add_argument("--json", help="write the rows as JSON here (atomically)")
-    p.add_argument("--csv", help="write the rows as CSV here")
+                   "(repeatable; sae_core/methods/config.py lists the settings) "
+                   "(default: each method's documented settings)")
+    p.add_argument("--json", metavar="PATH",
+                   help="write the rows as JSON here, atomically (default: not written)")
+    p.add_argument("--csv", metavar="PATH", help="write the rows as CSV here "
+                   "(default: not written)")
     p.add_argument("--cache", metavar="DIR",
                    help="keep each finished row in DIR and reuse rows found there (resumes an "
-                   "interrupted comparison; empty DIR after changing a method's code)")
+                   "interrupted comparison; empty DIR after changing a method's code) "
+                   "(default: none)")
     p.set_defaults(func=cmd_compare)
     return parser
 
 
+# --------------------------------------------------------------------------- entry point
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _raised_by_sae_core(err: BaseException) -> bool:
+    """Whether ``err`` was raised in this package's code (an error that names the problem
+    and its fix), not inside a library (a bug, shown with its traceback)."""
+    tb = err.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(_PACKAGE_DIR)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``sae-core`` command."""
+    """Entry point of the ``sae-core`` command.
+
+    Usage errors exit with code 2: argparse's (a malformed flag) and the package's own
+    errors (ValueError, TypeError, KeyError, FileNotFoundError raised in ``sae_core``),
+    printed as ``sae-core: error: ...`` without a traceback. Any other exception is a bug
+    and keeps its traceback.
+    """
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except (ValueError, KeyError, FileNotFoundError, TypeError) as err:
-        print(f"sae-core: error: {err}", file=sys.stderr)
+        if not _raised_by_sae_core(err):
+            raise
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"sae-core: error: {message}", file=sys.stderr)
         return 2
 
 

@@ -35,10 +35,13 @@ def run_tasks(
     rows = []
     jobs = [(name, pooling) for name in task_names for pooling in poolings]
     tasks: dict[str, object] = {}
-    for name, pooling in tqdm(jobs, desc="tasks x poolings", disable=not progress):
+    bar = tqdm(jobs, desc="demo", unit="task x pooling", disable=not progress)
+    for name, pooling in bar:
         t0 = time.perf_counter()
         if name not in tasks:
+            bar.set_postfix_str(f"{name}: building the task")
             tasks[name] = load_task(name, **(task_options or {}))
+        bar.set_postfix_str(f"{name} [{pooling}]: {len(seeds)} seeds")
         task = tasks[name]
         build_s = time.perf_counter() - t0
         cfg = dataclasses.replace(config, pooling=pooling)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from sae_core.tasks.registry import TASKS
-from sae_core.types import Task
+from typing import TYPE_CHECKING
+
+from sae_core.tasks.registry import TASK_INFO, TASKS, TaskInfo
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sae_core.types import Task
 
 EMBEDDED_TASKS = (
     "tracr-reverse",
@@ -22,6 +26,13 @@ PAPER_TASKS = ("ioi", "greater-than", "docstring")
 def available_tasks() -> list[str]:
     """Names of every task ``load_task`` can build, sorted."""
     return sorted(TASKS.names())
+
+
+def task_info(name: str) -> TaskInfo | None:
+    """What is known of task ``name`` without building it (None for a task registered
+    without a :class:`TaskInfo`); a KeyError naming the choices for an unknown name."""
+    TASKS.get(name)
+    return TASK_INFO.get(name) if name in TASK_INFO.names() else None
 
 
 def load_task(name: str, **options) -> Task:

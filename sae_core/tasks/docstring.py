@@ -166,5 +166,6 @@ build = register_paired_task(
     correct [N], wrong [N] (the def-suffix arg). ``metadata``: ``wrong_tokens_all``
     [N, 5] and per-pair ``info``.
     """,
+    summary="docstring: the next parameter name in a reST docstring, vs random names",
     extra_metadata=_other_args,
 )

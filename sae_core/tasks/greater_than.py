@@ -104,5 +104,6 @@ build = register_paired_task(
     model's; random stand-ins default to the GPT-2 BPE. ``answers``: YY+1 (correct), YY-1
     (wrong). ``metadata``: ``year_tokens`` [100], ``start_yy`` [N].
     """,
+    summary="greater-than: \"from the year 1732 to the year 17\" -> YY > 32, vs YY=01",
     extra_metadata=_years,
 )

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from sae_core.models.pretrained import load_model
-from sae_core.tasks.registry import register_task
+from sae_core.models.pretrained import ARCHITECTURES, load_model_with_provenance
+from sae_core.tasks.registry import TaskInfo, register_task
 from sae_core.types import Answers, Task
 
 MODELS = {"gpt2": "gpt2", "pythia-160m": "pythia-160m", "opt-125m": "opt-125m"}
@@ -58,7 +58,9 @@ def _register(model_key: str) -> None:
         half_len: int = 20,
         device: str = "cpu",
     ) -> Task:
-        model = load_model(MODELS[model_key], model_source=model_source, device=device, seed=seed)
+        model, provenance = load_model_with_provenance(
+            MODELS[model_key], model_source, device, seed
+        )
         pos, neg, answer, wrong = induction_prompts(n_examples, half_len, BOS_IDS[model_key], seed)
         return Task(
             name=name,
@@ -69,6 +71,7 @@ def _register(model_key: str) -> None:
             model_source=model_source,
             description=f"induction on {model_key}: repeated vs unrepeated random tokens",
             answers=Answers(correct=answer, wrong=wrong),
+            provenance=provenance,
             metadata={"seed": seed},
         )
 
@@ -77,7 +80,11 @@ def _register(model_key: str) -> None:
         f"Task {name!r}: repeated vs unrepeated random tokens on {model_key} "
         "(see sae_core.tasks.induction_models)."
     )
-    register_task(name)(build)
+    arch = ARCHITECTURES[MODELS[model_key]]
+    info = TaskInfo(MODELS[model_key], arch["n_layers"], arch["n_heads"], "none",
+                    f"induction on {model_key}: repeated vs unrepeated random tokens "
+                    "(faithfulness only)", pretrained=True)
+    register_task(name, info)(build)
 
 
 for _key in MODELS:

@@ -30,7 +30,7 @@ from sae_core.hooks import (
     logits_with_z_replaced,
 )
 from sae_core.models.induction_toy import BOS, MODEL_CONFIG, load_model, weights_metadata
-from sae_core.tasks.registry import register_task
+from sae_core.tasks.registry import TaskInfo, register_task
 from sae_core.types import Answers, GroundTruth, HeadId, Task
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -224,7 +224,9 @@ GROUND_TRUTH = GroundTruth(
 )
 
 
-@register_task(TASK_NAME)
+@register_task(TASK_NAME, TaskInfo(
+    "induction toy (trained here, shipped)", MODEL_CONFIG["n_layers"], MODEL_CONFIG["n_heads"],
+    "ablation", "induction: a repeated random sequence vs tokens that never repeat"))
 def build(
     *, n_examples: int = 250, seed: int = 0, model_source: str | None = None, **options: Any
 ) -> Task:

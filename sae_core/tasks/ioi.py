@@ -93,4 +93,5 @@ build = register_paired_task(
     ``answers``: IO (correct) and S (wrong), LongTensor [N]; ``tokenizer_name``: the
     tokenizer used; ``positive_texts`` / ``negative_texts``; ``metadata``: per-pair ``info``.
     """,
+    summary="indirect object identification: name the IO in ABBA/BABA prompts vs ABC",
 )

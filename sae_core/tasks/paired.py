@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sae_core.models.pretrained import load_model
+from sae_core.models.pretrained import ARCHITECTURES, load_model_with_provenance
 from sae_core.models.tokenizers import (
     PromptPair,
     TextEncoder,
@@ -14,7 +14,7 @@ from sae_core.models.tokenizers import (
     tokenize_pairs,
 )
 from sae_core.tasks.ground_truth import TRUTHS
-from sae_core.tasks.registry import TaskBuilder, register_task
+from sae_core.tasks.registry import TaskBuilder, TaskInfo, register_task
 from sae_core.types import Answers, Task
 
 
@@ -43,7 +43,7 @@ def load_paired_task(
     variants = TRUTHS[task_name]
     if truth_variant not in variants:
         raise ValueError(f"truth_variant={truth_variant!r}; choose one of {tuple(variants)}")
-    model = load_model(model_name, model_source=model_source, device=device, seed=seed)
+    model, provenance = load_model_with_provenance(model_name, model_source, device, seed)
     encoder: TextEncoder = encoder_for(model, tokenizer)
     tok: TokenizedPairs = tokenize_pairs(encoder, pairs, n_examples, model.cfg.d_vocab)
     metadata = {
@@ -67,6 +67,7 @@ def load_paired_task(
         tokenizer_name=encoder.name,
         positive_texts=tuple(p.positive for p in tok.pairs),
         negative_texts=tuple(p.negative for p in tok.pairs),
+        provenance=provenance,
         metadata=metadata,
     )
 
@@ -78,6 +79,7 @@ def register_paired_task(
     *,
     describe: Callable[[str], str],
     doc: str,
+    summary: str,
     extra_metadata=None,
 ) -> TaskBuilder:
     """Register, under ``task_name``, and return the builder of a prompt-pair task.
@@ -86,7 +88,8 @@ def register_paired_task(
     seed=0, model_source="pretrained", truth_variant="paper", tokenizer=None,
     device="cpu") -> Task``, which :func:`load_paired_task` serves. ``make_pairs(seed)``:
     the task's prompt pairs; ``describe(truth_variant)``: the Task's description;
-    ``doc``: the builder's docstring; ``extra_metadata``: as in :func:`load_paired_task`.
+    ``doc``: the builder's docstring; ``summary``: its one line in ``sae-core tasks``;
+    ``extra_metadata``: as in :func:`load_paired_task`.
     """
 
     def build(
@@ -105,4 +108,8 @@ def register_paired_task(
         )
 
     build.__doc__ = doc
-    return register_task(task_name)(build)
+    arch = ARCHITECTURES[model_name]
+    n_truth = len(TRUTHS[task_name]["paper"].heads)
+    info = TaskInfo(model_name, arch["n_layers"], arch["n_heads"],
+                    f"published circuit ({n_truth} heads)", summary, pretrained=True)
+    return register_task(task_name, info)(build)

@@ -1,17 +1,23 @@
-"""Task registry: name -> builder. Task modules register themselves; no if/elif chains.
+"""Task registry: name -> builder, and name -> :class:`TaskInfo`. No if/elif chains.
 
-The built-in task modules are imported on first use, not at ``import sae_core``:
-compiling tracr programs pulls in JAX, which a user of their own model never needs.
+Task modules register themselves; the built-in ones are imported on first use, not at
+``import sae_core``: compiling tracr programs pulls in JAX, which a user of their own
+model never needs. A builtin task also registers a :class:`TaskInfo`, what
+``sae-core tasks`` shows of it without building it (no model load, no tracr compile).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sae_core.registry import Registry
-from sae_core.types import Task
 
-TaskBuilder = Callable[..., Task]
+if TYPE_CHECKING:  # pragma: no cover
+    from sae_core.types import Task
+
+TaskBuilder = Callable[..., "Task"]
 
 BUILTIN_TASK_MODULES = (
     "sae_core.tasks.tracr_tasks",
@@ -22,10 +28,53 @@ BUILTIN_TASK_MODULES = (
     "sae_core.tasks.induction_models",
 )
 
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """A task as ``sae-core tasks`` lists it, known without building the task.
+
+    model: the model's name; for a published checkpoint (``pretrained=True``) the name
+        :func:`sae_core.models.pretrained.weights_available` takes.
+    n_layers, n_heads: the attention-head grid the default build gives.
+    truth: where the ground truth comes from, in a few words ("none" without one).
+    description: one line.
+    pretrained: whether the model's weights come from the local Hugging Face cache (the
+        task then builds a random-weight stand-in only when asked); False when they ship
+        with the package or are compiled here.
+    """
+
+    model: str
+    n_layers: int
+    n_heads: int
+    truth: str
+    description: str
+    pretrained: bool = False
+
+    def __post_init__(self) -> None:
+        if self.n_layers < 1 or self.n_heads < 1:
+            raise ValueError(
+                f"n_layers={self.n_layers}, n_heads={self.n_heads}: a model has at least "
+                "one layer and one head"
+            )
+
+
 TASKS: Registry[TaskBuilder] = Registry("task", BUILTIN_TASK_MODULES)
 """Every task builder ``builder(**options) -> Task``, by name."""
 
+TASK_INFO: Registry[TaskInfo] = Registry("task", BUILTIN_TASK_MODULES)
+"""The :class:`TaskInfo` of every task registered with one, by name."""
 
-def register_task(name: str) -> Callable[[TaskBuilder], TaskBuilder]:
-    """Decorator: register ``builder(**options) -> Task`` under ``name``."""
-    return TASKS.register(name)
+
+def register_task(
+    name: str, info: TaskInfo | None = None
+) -> Callable[[TaskBuilder], TaskBuilder]:
+    """Decorator: register ``builder(**options) -> Task`` under ``name``, with ``info``
+    (what ``sae-core tasks`` shows; every built-in task gives one)."""
+
+    def wrap(builder: TaskBuilder) -> TaskBuilder:
+        TASKS.add(name, builder)
+        if info is not None:
+            TASK_INFO.add(name, info)
+        return builder
+
+    return wrap

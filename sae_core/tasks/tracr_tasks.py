@@ -30,7 +30,7 @@ from sae_core.models.tracr_compile import (
     encode_inputs,
     to_hooked_transformer,
 )
-from sae_core.tasks.registry import register_task
+from sae_core.tasks.registry import TaskInfo, register_task
 from sae_core.types import Task
 
 PairSampler = Callable[
@@ -39,6 +39,10 @@ PairSampler = Callable[
 
 CATALOGUE = ("reverse", "sort", "hist", "frac_prevs", "sort_freq")
 """Programs stacked in the small tasks: the target plus all the others as distractors."""
+
+SMALL_HEAD_GRID = (5, 4)
+"""(n_layers, n_heads) of the stacked model of every small task (the catalogue and its
+random heads; checked against the built tasks in the tests)."""
 
 
 def _check_source(model_source: str | None) -> None:
@@ -227,6 +231,8 @@ def build_tracr_task(
         ground_truth=truth,
         model_source="compiled",
         description=description,
+        # no answers: the baselines measure the model's own output (one value: "mse")
+        metric="mse" if model.cfg.d_vocab_out == 1 else "kl",
         negatives_keep_output=target in NEGATIVES_KEEP_OUTPUT,
         head_owner=stacked.head_owner,
         token_values=tuple(str(v) for v in stacked.token_values),
@@ -270,14 +276,19 @@ def _register_small(target: str) -> None:
         f"Task {name!r}: program {target!r} stacked with {list(distractors)} and random "
         f"distractor heads. {SAMPLERS[target].__doc__.strip()}"
     )
-    register_task(name)(build)
+    info = TaskInfo(f"tracr: {len(CATALOGUE)} stacked programs + random heads",
+                    *SMALL_HEAD_GRID, "compiled",
+                    f"tracr program {target!r}: {PROGRAM_DESCRIPTIONS[target].split(' (')[0]}")
+    register_task(name, info)(build)
 
 
 for _target in CATALOGUE:
     _register_small(_target)
 
 
-@register_task("tracr-scalable")
+@register_task("tracr-scalable", TaskInfo(
+    "tracr: 1 program + random heads", 12, 12, "compiled",
+    "tracr program 'sort_freq' among random heads in a GPT-2-small-sized 12x12 grid"))
 def build_tracr_scalable(
     *,
     n_examples: int = 250,

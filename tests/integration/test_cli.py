@@ -1,16 +1,38 @@
 """The sae-core command line, as a user runs it."""
 
 import json
+import os
 
 import pytest
 
+import sae_core.records
 from sae_core.cli import main
 
 
-def test_tasks_lists_embedded_tasks(capsys):
+def test_tasks_prints_a_table_without_building_a_task(capsys, monkeypatch):
+    def must_not_build(*args, **kwargs):
+        raise AssertionError("`sae-core tasks` built a task")
+
+    monkeypatch.setattr("sae_core.tasks.load_task", must_not_build)
     assert main(["tasks"]) == 0
-    names = capsys.readouterr().out.split()
-    assert {"induction-toy", "tracr-sort", "tracr-scalable"} <= set(names)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:5] == ["task", "model", "heads", "truth", "weights"]
+    rows = {line.split()[0]: line for line in lines[1:] if line.strip()}
+    assert {"induction-toy", "tracr-sort", "tracr-scalable", "ioi"} <= set(rows)
+    assert " 2x4 " in rows["induction-toy"] and "not needed" in rows["induction-toy"]
+    assert " 12x12 " in rows["ioi"] and ("present" in rows["ioi"] or "missing" in rows["ioi"])
+
+
+@pytest.mark.parametrize("name", ["tracr-reverse", "tracr-sort", "tracr-frac_prevs",
+                                  "tracr-hist", "tracr-sort_freq", "tracr-scalable",
+                                  "induction-toy"])
+def test_task_info_matches_the_built_task(name):
+    """What `sae-core tasks` says without building a task is what building it gives."""
+    from sae_core.tasks import load_task, task_info
+
+    info, task = task_info(name), load_task(name, n_examples=2)
+    assert (info.n_layers, info.n_heads) == (task.n_layers, task.n_heads)
+    assert not info.pretrained and task.model_source in ("compiled", "trained")
 
 
 def test_discover_writes_json(tmp_path, capsys):
@@ -44,6 +66,14 @@ def test_bad_option_exits_with_usage():
         main(["discover", "induction-toy", "--pooling", "max"])
 
 
+def test_demo_writes_into_its_results_folder(tmp_path, capsys):
+    code = main(["demo", "--tasks", "induction-toy", "--poolings", "mean", "--seeds", "1",
+                 "--steps", "5", "--n-features", "16", "--out", str(tmp_path / "out")])
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["demo.json", "demo_auc.png"]
+    assert f"wrote {tmp_path / 'out' / 'demo_auc.png'}" in capsys.readouterr().out
+
+
 def test_demo_on_one_task(tmp_path, capsys):
     fig, js = tmp_path / "f.png", tmp_path / "d.json"
     code = main(["demo", "--tasks", "induction-toy", "--poolings", "mean", "--seeds", "2",
@@ -52,3 +82,25 @@ def test_demo_on_one_task(tmp_path, capsys):
     rows = json.loads(js.read_text())["rows"]
     assert rows[0]["task"] == "induction-toy" and rows[0]["n_seeds"] == 2
     assert "| induction-toy | mean |" in capsys.readouterr().out
+
+
+def test_results_survive_a_failing_final_write(tmp_path, monkeypatch, capsys):
+    """The JSON path passes the check but its write fails at the end: the result lands in
+    ./sae-core-results-*.json and the command says where (exit code 1)."""
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "r.json"
+    real_write = sae_core.records.write_json_atomic
+
+    def failing_at_target(path, payload):
+        if os.path.abspath(path) == str(target):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_write(path, payload)
+
+    monkeypatch.setattr(sae_core.records, "write_json_atomic", failing_at_target)
+    code = main(["discover", "induction-toy", "--steps", "5", "--n-features", "16",
+                 "--n-examples", "20", "--json", str(target)])
+    assert code == 1 and not target.exists()
+    (saved,) = tmp_path.glob("sae-core-results-*.json")
+    err = capsys.readouterr().err
+    assert f"could not write {target}" in err and str(saved.name) in err
+    assert json.loads(saved.read_text())["model_source"] == "trained"

@@ -214,7 +214,7 @@ def test_select_circuit(codes):
     found = make_discovery(*codes)
     assert select_circuit(found, 2) == top_heads(found, 2)
     assert len(select_circuit(found, 0.5)) == 3
-    assert select_circuit(found, None) == found.circuit()
+    assert select_circuit(found, None) == found.circuit(rule="paper")
     with pytest.raises(ValueError, match="fraction"):
         select_circuit(found, 1.5)
 
