@@ -159,11 +159,10 @@ ARCHITECTURES: dict[str, dict[str, Any]] = {
 """HookedTransformerConfig fields of each model, as TransformerLens builds them."""
 
 GET_WEIGHTS_HINT = (
-    "run once on a machine with internet access: "
-    "python -c \"from transformer_lens import HookedTransformer; "
-    "HookedTransformer.from_pretrained('{name}')\" "
-    "(and copy its Hugging Face cache here), or use model_source='random' for a "
-    "random-weight stand-in of the same architecture"
+    "run `huggingface-cli download {repo} ...` once on a machine with internet access "
+    "(README, \"The paper's tasks on GPT-2 and attn-only-4l\", lists the exact files "
+    "for {name}) and copy its Hugging Face cache here (`sae-core weights` checks it), or "
+    "use model_source='random' for a random-weight stand-in of the same architecture"
 )
 
 
@@ -229,7 +228,8 @@ def _resolve(name: str, cache: Path) -> tuple[Snapshot, Snapshot]:
         raise HubCacheError(
             f"no cached weights for {name!r} (Hugging Face repo "
             f"{' or '.join(HF_REPOS[name])}) in {cache} ({reasons}); the hub is not "
-            "contacted. To get them, " + GET_WEIGHTS_HINT.format(name=name)
+            "contacted. To get them, "
+            + GET_WEIGHTS_HINT.format(name=name, repo=HF_REPOS[name][0])
         )
     tok_repo = TOKENIZER_REPOS.get(name)
     if tok_repo is None:
@@ -239,7 +239,7 @@ def _resolve(name: str, cache: Path) -> tuple[Snapshot, Snapshot]:
         raise HubCacheError(
             f"{name!r} needs the tokenizer {tok_repo}, which is not usable in {cache} "
             f"({why_unresolved(tok_repo, cache)}); "
-            + GET_WEIGHTS_HINT.format(name=name)
+            + GET_WEIGHTS_HINT.format(name=name, repo=tok_repo)
         )
     return found, tok
 

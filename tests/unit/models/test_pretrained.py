@@ -19,7 +19,13 @@ import pytest
 import torch
 
 from sae_core.models import pretrained as models
-from sae_core.models.pretrained import ARCHITECTURES, MODEL_NAMES, architecture_config, load_model
+from sae_core.models.pretrained import (
+    ARCHITECTURES,
+    HF_REPOS,
+    MODEL_NAMES,
+    architecture_config,
+    load_model,
+)
 from tests.fixtures.hub_cache import write_repo
 
 # Hugging Face parameter counts of the published checkpoints.
@@ -132,7 +138,7 @@ def test_missing_weights_raise_a_clear_error(monkeypatch, tmp_path, name):
     msg = str(err.value)
     assert repr(name) in msg
     assert str(tmp_path / "hub") in msg
-    assert f"HookedTransformer.from_pretrained('{name}')" in msg
+    assert f"huggingface-cli download {HF_REPOS[name][0]} " in msg
     assert "model_source='random'" in msg
 
 
