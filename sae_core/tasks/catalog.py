@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sae_core.tasks.registry import TASK_INFO, TASKS, TaskInfo
+from sae_core.tasks.registry import TASKS, TaskInfo
 
 if TYPE_CHECKING:  # pragma: no cover
     from sae_core.types import Task
@@ -31,8 +31,7 @@ def available_tasks() -> list[str]:
 def task_info(name: str) -> TaskInfo | None:
     """What is known of task ``name`` without building it (None for a task registered
     without a :class:`TaskInfo`); a KeyError naming the choices for an unknown name."""
-    TASKS.get(name)
-    return TASK_INFO.get(name) if name in TASK_INFO.names() else None
+    return TASKS.get(name).info
 
 
 def load_task(name: str, **options) -> Task:
@@ -41,4 +40,4 @@ def load_task(name: str, **options) -> Task:
     Options every task takes: ``n_examples`` (prompts per set), ``seed``,
     ``model_source`` (each embedded task accepts only its own source).
     """
-    return TASKS.get(name)(**options)
+    return TASKS.get(name).builder(**options)

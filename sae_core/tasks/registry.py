@@ -1,4 +1,4 @@
-"""Task registry: name -> builder, and name -> :class:`TaskInfo`. No if/elif chains.
+"""Task registry: name -> builder and its :class:`TaskInfo`. No if/elif chains.
 
 Task modules register themselves; the built-in ones are imported on first use, not at
 ``import sae_core``: compiling tracr programs pulls in JAX, which a user of their own
@@ -58,11 +58,17 @@ class TaskInfo:
             )
 
 
-TASKS: Registry[TaskBuilder] = Registry("task", BUILTIN_TASK_MODULES)
-"""Every task builder ``builder(**options) -> Task``, by name."""
+@dataclass(frozen=True)
+class TaskEntry:
+    """A registered task: its builder ``builder(**options) -> Task`` and, where given, its
+    :class:`TaskInfo`."""
 
-TASK_INFO: Registry[TaskInfo] = Registry("task", BUILTIN_TASK_MODULES)
-"""The :class:`TaskInfo` of every task registered with one, by name."""
+    builder: TaskBuilder
+    info: TaskInfo | None = None
+
+
+TASKS: Registry[TaskEntry] = Registry("task", BUILTIN_TASK_MODULES)
+"""Every registered task, by name."""
 
 
 def register_task(
@@ -70,11 +76,4 @@ def register_task(
 ) -> Callable[[TaskBuilder], TaskBuilder]:
     """Decorator: register ``builder(**options) -> Task`` under ``name``, with ``info``
     (what ``sae-core tasks`` shows; every built-in task gives one)."""
-
-    def wrap(builder: TaskBuilder) -> TaskBuilder:
-        TASKS.add(name, builder)
-        if info is not None:
-            TASK_INFO.add(name, info)
-        return builder
-
-    return wrap
+    return TASKS.register(name, lambda builder: TaskEntry(builder, info))
