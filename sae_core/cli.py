@@ -266,7 +266,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 def _auc_text(value: float | None) -> str:
     """An AUC as printed: "n/a" where the JSON says null (no truth, or NaN)."""
-    return "n/a" if value is None or value != value else str(value)
+    return "n/a" if value is None or math.isnan(value) else str(value)
 
 
 def cmd_weights(args: argparse.Namespace) -> int:
