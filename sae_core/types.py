@@ -37,6 +37,18 @@ numbers made with it are never the paper's). ``compiled``: weights written by tr
 (exact truth). ``trained``: a small model trained by this package with a shipped seed.
 """
 
+CONTRASTS = ("minimal", "rearranged")
+"""How a task's negatives differ from its positives (``Task.contrast``).
+
+``minimal``: a minimal pair, as the paper builds them (IOI: one name changed). A
+positive and its negative differ only in what the circuit reads; every head outside
+the circuit sees the same input on both (on the compiled tracr tasks, bit-identical,
+tested). This is the regime the method assumes. ``rearranged``: the negative is the
+positive's own tokens rearranged (sorted, palindromic, reordered): every head that
+reads token order sees the contrast, circuit or not. A stress test of the method's
+assumption, not the regime it claims.
+"""
+
 TASK_METRICS = ("logit_diff", "kl", "mse")
 """The behaviour a patching or gradient baseline measures on a task (``Task.metric``,
 ``BaselineConfig.metric``; computed in :mod:`sae_core.methods.common`).
@@ -348,6 +360,10 @@ class Task:
     * ``positive_texts`` / ``negative_texts``: for tasks built from text (IOI,
       greater-than, docstring), prompt i as text before tokenization, N_pos / N_neg
       strings, or None. Shown by ``paper.task_report.task_summary``.
+    * ``contrast``: how the negatives differ from the positives, one of
+      :data:`CONTRASTS` ("minimal" pairs, as the paper builds them, or "rearranged"
+      tokens, a stress test), or None where the task does not say. Shown in every table
+      beside the task (the regime a number was measured in).
     * ``provenance``: for ``model_source="pretrained"``, the :class:`ModelProvenance` of
       the checkpoint (repo, commit, SHA-256 of every file read, tokenizer), set by the
       package's loaders; None for other sources and for a user's own model (whose tables
@@ -372,10 +388,16 @@ class Task:
     tokenizer_name: str | None = None
     positive_texts: tuple[str, ...] | None = None
     negative_texts: tuple[str, ...] | None = None
+    contrast: str | None = None
     provenance: ModelProvenance | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.contrast is not None and self.contrast not in CONTRASTS:
+            raise ValueError(
+                f"contrast={self.contrast!r}; use one of {CONTRASTS} (or None where the "
+                "negatives follow neither design)"
+            )
         if self.model_source not in MODEL_SOURCES:
             raise ValueError(
                 f"model_source={self.model_source!r}; use one of {MODEL_SOURCES}"

@@ -67,6 +67,8 @@ def load_paired_task(
         tokenizer_name=encoder.name,
         positive_texts=tuple(p.positive for p in tok.pairs),
         negative_texts=tuple(p.negative for p in tok.pairs),
+        # the paper's negatives: the template kept, the one fact the circuit uses changed
+        contrast="minimal",
         provenance=provenance,
         metadata=metadata,
     )
