@@ -15,6 +15,12 @@ The rest of the package asks this module for what it needs, in tensors:
 - :func:`logits_with_key_input_added`: a forward pass with a change to one head's key
   input only (path patching).
 
+Models: every function takes a ``HookedTransformer`` (TransformerLens 2.x, 3.x), the
+in-house :class:`~sae_core.models.lean_transformer.LeanTransformer` or a
+``TransformerBridge`` in compatibility mode (4.x): all three have HookedTransformer's hook
+names and shapes, ``run_with_hooks`` / ``run_with_cache``, ``stop_at_layer`` and the
+``set_use_*`` switches, so nothing here depends on the version.
+
 Shapes: B batch, N prompts, T positions, n heads per layer, h d_head, D d_model, V d_vocab.
 """
 
@@ -314,6 +320,9 @@ def logits_with_z_replaced(
     if not last_position_only:
         return model.run_with_hooks(tokens_BT, fwd_hooks=hooks, return_type="logits")
     resid_BTD = model.run_with_hooks(tokens_BT, fwd_hooks=hooks, stop_at_layer=model.cfg.n_layers)
+    if resid_BTD.shape[-1] != model.cfg.d_model:
+        # TransformerBridge (TransformerLens 4) runs stop_at_layer=n_layers to the logits
+        return resid_BTD[:, -1]
     resid_B1D = resid_BTD[:, -1:]
     if getattr(model, "ln_final", None) is not None:
         resid_B1D = model.ln_final(resid_B1D)

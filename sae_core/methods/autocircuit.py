@@ -35,6 +35,7 @@ import contextlib
 import copy
 import functools
 import importlib
+import importlib.util
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -42,6 +43,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from sae_core.compat import (
+    BASELINES_INSTALL,
+    ensure_past_key_value_caching,
+    require_hooked_transformer,
+)
 from sae_core.device import resolve_device
 from sae_core.methods.common import (
     SELECTION_ABOVE_MEAN,
@@ -80,8 +86,20 @@ def ensure_torch_optim_adam() -> bool:
 
 
 def _auto_circuit() -> Any:
-    """Import auto-circuit's pieces after the torch shim (one place, lazily)."""
+    """Import auto-circuit's pieces after the torch and TransformerLens shims (one place,
+    lazily). RuntimeError naming the fix on TransformerLens >= 4 (auto-circuit patches
+    ``HookedTransformer`` modules, which 4.x removed) or where auto-circuit is absent."""
+    require_hooked_transformer(
+        "the auto-circuit baselines (ACDC, EAP, EAP-IG, SP)",
+        "auto-circuit 1.0.1 wraps and patches HookedTransformer's modules",
+    )
+    if importlib.util.find_spec("auto_circuit") is None:
+        raise RuntimeError(
+            "the auto-circuit baselines (ACDC, EAP, EAP-IG, SP) need auto-circuit, which is "
+            f"not installed: `{BASELINES_INSTALL}`"
+        )
     ensure_torch_optim_adam()
+    ensure_past_key_value_caching()
     from auto_circuit import data
     from auto_circuit.prune_algos import ACDC, mask_gradient, subnetwork_probing
     from auto_circuit.types import AblationType

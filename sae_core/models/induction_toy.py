@@ -16,10 +16,14 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
-from transformer_lens import HookedTransformer, HookedTransformerConfig
+
+from sae_core.models.build import build_model, config_from_fields
+
+if TYPE_CHECKING:  # pragma: no cover
+    from transformer_lens import HookedTransformer, HookedTransformerConfig
 
 WEIGHTS_FILE = "induction_toy_2l.safetensors"
 REGENERATE_COMMAND = (
@@ -51,13 +55,14 @@ a false induction match)."""
 
 
 def model_config(seed: int = 0) -> HookedTransformerConfig:
-    """The toy model's HookedTransformerConfig (CPU, float32); ``seed`` sets the init."""
-    return HookedTransformerConfig(**MODEL_CONFIG, seed=seed, device="cpu")
+    """The toy model's HookedTransformerConfig (CPU, float32); ``seed`` sets the init.
+    (A LeanConfig on TransformerLens >= 4: see :mod:`sae_core.models.build`.)"""
+    return config_from_fields(**MODEL_CONFIG, seed=seed, device="cpu")
 
 
 def new_model(seed: int = 0) -> HookedTransformer:
     """An untrained toy model, initialised from ``seed``."""
-    return HookedTransformer(model_config(seed))
+    return build_model(model_config(seed))
 
 
 def weights_path() -> Path:

@@ -27,18 +27,20 @@ Random stand-ins have no tokenizer; :mod:`sae_core.models.tokenizers` supplies t
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import random
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
-from transformer_lens import HookedTransformer, HookedTransformerConfig
 
+from sae_core.compat import has_hooked_transformer, require_hooked_transformer
+from sae_core.models.build import build_model, config_from_fields
 from sae_core.models.hub import (
     HubCacheError,
     ModelProvenance,
@@ -50,6 +52,9 @@ from sae_core.models.hub import (
     resolve_snapshot,
     why_unresolved,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from transformer_lens import HookedTransformer, HookedTransformerConfig
 
 MODEL_NAMES = (
     "gpt2",
@@ -176,7 +181,7 @@ def architecture_config(
 ) -> HookedTransformerConfig:
     """The HookedTransformerConfig of ``name`` (no hub call); ``seed`` seeds the init."""
     _check_name(name)
-    return HookedTransformerConfig(
+    return config_from_fields(
         **ARCHITECTURES[name], model_name=name, seed=seed, device=device, init_weights=True
     )
 
@@ -189,9 +194,10 @@ def model_from_config(*, seed: int = 0, device: str = "cpu", **fields: Any) -> H
     ``model_from_config(n_layers=2, n_heads=4, d_model=32, d_head=8, d_mlp=64, d_vocab=50,
     n_ctx=16, act_fn="gelu_new", normalization_type="LN")``. ``seed`` seeds the init (as
     TransformerLens does it, through the global RNGs). Not in eval mode: call ``.eval()``
-    where it matters.
+    where it matters. On TransformerLens >= 4 (no HookedTransformer) the in-house
+    :class:`~sae_core.models.lean_transformer.LeanTransformer`, same names and numbers.
     """
-    return HookedTransformer(HookedTransformerConfig(**fields, seed=seed, device=device))
+    return build_model(**fields, seed=seed, device=device)
 
 _HF_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")  # transformers' preference
 _NEEL_WEIGHTS = "final.pth"  # TransformerLens loads the first repo file ending so
@@ -348,16 +354,20 @@ def _hub_offline(local_repo: str | None = None, snapshot: Path | None = None) ->
 
     huggingface_hub and transformers read HF_HUB_OFFLINE at import, so the env var alone is
     not enough once they are imported: their flags are patched too, and restored after.
+    huggingface_hub's flag is ``constants.HF_HUB_OFFLINE`` (transformers 5 asks
+    huggingface_hub's ``is_offline_mode``, which reads it); transformers 4 keeps its own
+    copy, ``transformers.utils.hub._is_offline_mode``, patched where it exists.
     TransformerLens lists the files of NeelNanda repositories with ``HfApi`` (a network
     call even when cached); for ``local_repo`` that listing is served from ``snapshot``
     (sorted, so TransformerLens picks the same ``*final.pth`` as :func:`cached_provenance`).
     """
     import huggingface_hub.constants as hub_constants
-    import transformer_lens.loading_from_pretrained as tl_loading
     import transformers.utils.hub as tf_hub
 
-    saved_env = os.environ.get("HF_HUB_OFFLINE")
-    saved = (hub_constants.HF_HUB_OFFLINE, tf_hub._is_offline_mode, tl_loading.HfApi)
+    tl_loading = _tl_loading_module()
+    patches: list[tuple[Any, str, Any]] = [(hub_constants, "HF_HUB_OFFLINE", True)]
+    if hasattr(tf_hub, "_is_offline_mode"):  # transformers 4.x
+        patches.append((tf_hub, "_is_offline_mode", True))
 
     class _LocalApi:
         def list_repo_files(self, repo_id: str, **_: Any) -> list[str]:
@@ -365,18 +375,31 @@ def _hub_offline(local_repo: str | None = None, snapshot: Path | None = None) ->
                 raise FileNotFoundError(f"{repo_id} is not in the local cache")
             return sorted(str(p.relative_to(snapshot)) for p in snapshot.rglob("*") if p.is_file())
 
+    if tl_loading is not None and hasattr(tl_loading, "HfApi"):
+        patches.append((tl_loading, "HfApi", _LocalApi))
+
+    saved_env = os.environ.get("HF_HUB_OFFLINE")
+    saved = [(obj, attr, getattr(obj, attr)) for obj, attr, _ in patches]
     os.environ["HF_HUB_OFFLINE"] = "1"
-    hub_constants.HF_HUB_OFFLINE = True
-    tf_hub._is_offline_mode = True
-    tl_loading.HfApi = _LocalApi
+    for obj, attr, value in patches:
+        setattr(obj, attr, value)
     try:
         yield
     finally:
-        hub_constants.HF_HUB_OFFLINE, tf_hub._is_offline_mode, tl_loading.HfApi = saved
+        for obj, attr, value in saved:
+            setattr(obj, attr, value)
         if saved_env is None:
             os.environ.pop("HF_HUB_OFFLINE", None)
         else:
             os.environ["HF_HUB_OFFLINE"] = saved_env
+
+
+def _tl_loading_module() -> Any:
+    """``transformer_lens.loading_from_pretrained`` where it exists (every version so far)."""
+    try:
+        return importlib.import_module("transformer_lens.loading_from_pretrained")
+    except ImportError:
+        return None
 
 
 @contextlib.contextmanager
@@ -395,6 +418,7 @@ def _from_hf_snapshot(name: str, snap: Snapshot, tokenizer: Any, device: str) ->
     """``HookedTransformer.from_pretrained(name)`` with its default arguments, every file read
     from ``snap`` by path (so a cache under another repo id, or another cache dir, works)."""
     import transformer_lens.loading_from_pretrained as loading
+    from transformer_lens import HookedTransformer
     from transformers import AutoModelForCausalLM
 
     dtype = torch.float32
@@ -417,6 +441,27 @@ def _from_hf_snapshot(name: str, snap: Snapshot, tokenizer: Any, device: str) ->
     return model
 
 
+def _bridge_from_snapshot(name: str, snap: Snapshot, tokenizer: Any, device: str) -> Any:
+    """TransformerLens >= 4: ``TransformerBridge`` over the Hugging Face model in ``snap``, in
+    compatibility mode (HookedTransformer's weight processing, hook names and shapes).
+
+    Outputs equal :func:`_from_hf_snapshot`'s to float32 rounding (the bridge runs the
+    Hugging Face modules; ``tests/integration/test_pretrained_versions.py``).
+    """
+    from transformer_lens.model_bridge import TransformerBridge
+    from transformers import AutoModelForCausalLM
+
+    hf_model = AutoModelForCausalLM.from_pretrained(
+        str(snap.path), dtype=torch.float32, local_files_only=True
+    )
+    bridge = TransformerBridge.boot_transformers(
+        HF_REPOS[name][0], hf_model=hf_model, tokenizer=tokenizer, device=device,
+        dtype=torch.float32,
+    )  # fmt: skip
+    bridge.enable_compatibility_mode()
+    return bridge
+
+
 def load_pretrained(name: str, device: str = "cpu") -> tuple[HookedTransformer, ModelProvenance]:
     """``name``'s published weights from the local hub cache, in eval mode, and their record.
 
@@ -434,7 +479,14 @@ def load_pretrained(name: str, device: str = "cpu") -> tuple[HookedTransformer, 
 
     _check_name(name)
     cache = hf_cache_dir()
-    provenance = cached_provenance(name, cache)
+    provenance = cached_provenance(name, cache)  # HubCacheError first: what is missing
+    if _is_neel(name):
+        require_hooked_transformer(
+            f"pretrained {name}",
+            "its checkpoint is a HookedTransformer state dict (shortformer positions), which "
+            "only HookedTransformer.from_pretrained loads; TransformerBridge needs a Hugging "
+            "Face model (model_source='random' works on every version)",
+        )
     snap, tok = _resolve(name, cache)
     _check_readable(snap, provenance.weights[0].name)
     with _hub_offline(snap.repo_id, snap.path):
@@ -443,12 +495,16 @@ def load_pretrained(name: str, device: str = "cpu") -> tuple[HookedTransformer, 
             str(tok.path), add_bos_token=True, use_fast=True, local_files_only=True
         )
         if _is_neel(name):
+            from transformer_lens import HookedTransformer
+
             model = HookedTransformer.from_pretrained(
                 HF_REPOS[name][0], device=device, tokenizer=tokenizer, cache_dir=str(cache),
                 revision=snap.commit, local_files_only=True,
             )  # fmt: skip
-        else:
+        elif has_hooked_transformer():
             model = _from_hf_snapshot(name, snap, tokenizer, device)
+        else:
+            model = _bridge_from_snapshot(name, snap, tokenizer, device)
     return model.eval(), provenance
 
 
@@ -475,7 +531,7 @@ def load_model_with_provenance(
     _check_name(name)
     if model_source == "random":
         with _isolated_rng():
-            model = HookedTransformer(architecture_config(name, seed=seed, device=device))
+            model = build_model(architecture_config(name, seed=seed, device=device))
         return model.eval(), None
     if model_source != "pretrained":
         raise ValueError(

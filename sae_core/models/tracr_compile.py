@@ -442,10 +442,10 @@ def to_hooked_transformer(
     No layer norm, ReLU MLPs, bidirectional attention, ``use_attn_scale=False``
     (the scale lives in ``W_Q``), standard positional embeddings, all biases zero.
     """
-    from transformer_lens import HookedTransformer, HookedTransformerConfig
+    from sae_core.models.build import build_model, config_from_fields
 
     d_vocab, n_ctx = weights.W_E.shape[0], weights.W_pos.shape[0]
-    cfg = HookedTransformerConfig(
+    cfg = config_from_fields(
         n_layers=weights.n_layers,
         d_model=weights.d_model,
         n_ctx=n_ctx,
@@ -464,7 +464,7 @@ def to_hooked_transformer(
         dtype=dtype,
         seed=0,
     )
-    model = HookedTransformer(cfg)
+    model = build_model(cfg)  # HookedTransformer, or its in-house twin on TransformerLens 4
     model.eval()
 
     def t(a: np.ndarray) -> torch.Tensor:
