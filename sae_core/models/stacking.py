@@ -13,32 +13,88 @@ reads. Hence neither the distractor programs nor the distractor heads can
 change the target's output: zero-ablating any of them leaves the logits
 unchanged, exactly. Head slots within a layer are shuffled with a seeded
 generator so the target's heads do not always sit in slot 0.
+
+*Paired tokens* (``paired_tokens=True``, the tracr tasks' minimal contrast): each token
+id stands for a :class:`TokenPair` of input values, a public one and a private one. The
+target program reads the private value; every distractor program and every random head
+reads the public one. Two prompts with the same public values are then the same input
+to everything but the target. A :class:`Visibility` lets a chosen share of the random
+heads read the private value too (they write a sink of their own, so the heads that
+cannot see it stay blind to it through the sink as well).
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+import torch
 
-from sae_core.models.tracr_compile import DenseWeights, ProgramWeights
+from sae_core.models.tracr_compile import BOS, PAD, DenseWeights, ProgramWeights
 from sae_core.types import Edge, GroundTruth, HeadId
 
 RANDOM_OWNER = "random"
 """Owner name of random distractor heads in :attr:`StackedModel.head_owner`."""
+VISIBLE_OWNER = "random-visible"
+"""Owner name of random distractor heads that read the private value of paired tokens
+(:class:`Visibility`); like ``RANDOM_OWNER`` heads they cannot change the output."""
 EMPTY_OWNER = ""
 """Owner name of all-zero head slots (only with ``fill_random=False``)."""
 
 _ZERO_TOL = 1e-9
+_VISIBILITY_STREAM = 1
+"""Second seed word of the generator that picks the visible heads: a stream apart from
+the one that draws the weights, so the weights do not depend on the visibility."""
+
+
+class TokenPair(NamedTuple):
+    """The two input values one token id stands for with paired tokens: the target
+    program reads ``private``, everything else ``public``. Shown as ``"public|private"``."""
+
+    public: Hashable
+    private: Hashable
+
+    def __str__(self) -> str:
+        return f"{self.public}|{self.private}"
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Which random distractor heads can see the private value of paired tokens.
+
+    ``fraction``: share of the random heads that read it, in [0, 1]; exactly
+    ``round(fraction * n_random)`` heads, picked by the stack's ``seed`` (one permutation
+    per seed, so the visible heads at a smaller fraction are among those at a larger one).
+    ``strength``: how much of it a visible head reads, in [0, 1]: its token input is the
+    public one-hot plus ``strength`` x (private one-hot - public one-hot); 0 = the same
+    input on both prompts of a pair, 1 = the private value alone (orthogonal inputs where
+    the pair differs). The weights it draws are those it would draw if blind.
+    """
+
+    fraction: float = 0.0
+    strength: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("fraction", "strength"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"visibility {name}={value}; give a number in [0, 1]")
+
+    def n_visible(self, n_random: int) -> int:
+        """How many of ``n_random`` random heads are visible: ``round(fraction * n_random)``."""
+        return round(self.fraction * n_random)
 
 
 @dataclass(frozen=True, eq=False)
 class StackedModel:
     """A stacked model's dense weights and who owns which head and dimension.
 
-    ``head_owner[layer][head]``: the program owning the slot, ``RANDOM_OWNER`` or
-    ``EMPTY_OWNER``. ``program_heads[name]``: the program's real heads in the stack.
+    ``head_owner[layer][head]``: the program owning the slot, ``RANDOM_OWNER``,
+    ``VISIBLE_OWNER`` or ``EMPTY_OWNER``. ``program_heads[name]``: the program's real
+    heads in the stack. ``token_values``: the input value of each token id, a
+    :class:`TokenPair` for every non-special id when the tokens are paired.
     ``residual_blocks[name]``: ``(start, stop)`` of its residual dimensions (the
     random block is under ``RANDOM_OWNER``). ``layer_offsets[name]``: the stacked
     layer of the program's layer 0.
@@ -65,6 +121,19 @@ class StackedModel:
             for head, who in enumerate(row)
             if who == owner
         ]
+
+    def random_heads(self) -> list[HeadId]:
+        """Every random distractor head, visible or not (``RANDOM_OWNER``, ``VISIBLE_OWNER``)."""
+        return sorted(self.heads_owned_by(RANDOM_OWNER) + self.heads_owned_by(VISIBLE_OWNER))
+
+    def visible_heads(self) -> list[HeadId]:
+        """The random heads that read private values (``VISIBLE_OWNER``, :class:`Visibility`)."""
+        return self.heads_owned_by(VISIBLE_OWNER)
+
+    @property
+    def paired_tokens(self) -> bool:
+        """Whether token ids stand for (public, private) :class:`TokenPair` values."""
+        return any(isinstance(v, TokenPair) for v in self.token_values)
 
     def distractor_heads(self) -> list[HeadId]:
         """Every nonempty head slot not owned by the target."""
@@ -96,6 +165,8 @@ def stack_programs(
     d_sink: int = 16,
     qk_scale: float = 3.0,
     seed: int = 0,
+    paired_tokens: bool = False,
+    visibility: Visibility | None = None,
 ) -> StackedModel:
     """Stack ``target`` with ``distractors`` (and random heads) into one model.
 
@@ -103,8 +174,18 @@ def stack_programs(
     ``target_layer_offset``: stacked layer of the target's layer 0 (distractor programs
     start at layer 0). ``fill_random``: fill free head slots with random distractor heads
     (else leave them all-zero). ``qk_scale``: sharpness of random heads' attention.
-    ``seed``: random heads' weights and the slot shuffle.
+    ``seed``: random heads' weights, the slot shuffle and the visible heads.
+    ``paired_tokens``: token ids stand for (public, private) :class:`TokenPair` values;
+    the target reads the private value, everything else the public one (the random
+    heads' draws are the same either way). ``visibility``: with paired tokens, which
+    random heads read the private value too (None: none of them).
     """
+    visibility = visibility or Visibility()
+    if visibility.fraction > 0 and not paired_tokens:
+        raise ValueError(
+            f"visibility fraction={visibility.fraction} needs paired_tokens=True: without "
+            "paired tokens every random head already reads the one value each token has"
+        )
     programs = [target, *distractors]
     offsets = _layer_offsets(target, distractors, target_layer_offset)
     n_layers_total = _n_layers_total(programs, offsets, n_layers)
@@ -114,20 +195,25 @@ def stack_programs(
         raise ValueError(f"n_heads={n_heads} is below the {need} heads one layer needs")
     n_heads_total = n_heads or need
 
-    layout = _Layout.of(programs, d_sink)
+    token_values = _paired_values(target.token_values) if paired_tokens else target.token_values
+    layout = _Layout.of(programs, d_sink, len(token_values), paired_tokens)
     d_head = max(p.weights.d_head for p in programs)
     weights = _zero_weights(layout, n_layers_total, n_heads_total, d_head, target)
-    _write_embeddings_and_mlps(weights, layout, programs, offsets)
-    owner, program_heads = _write_heads(
+    _write_embeddings_and_mlps(weights, layout, programs, offsets, token_values)
+    owner, program_heads, draws = _write_heads(
         weights, layout, programs, offsets, layer_heads, fill_random, qk_scale, seed
     )
+    visible = _pick_visible(len(draws), visibility, seed)
+    for i, draw in enumerate(draws):
+        _place_random_head(weights, layout, draw, visibility.strength if i in visible else None)
+    owner = _mark_visible(owner, [draws[i] for i in visible])
     # The unembedding reads only the target's output dimensions.
     r0, r1 = layout.blocks[target.name]
     weights.W_U[r0:r1] = target.weights.W_U
     return StackedModel(
         weights=weights,
         target=target.name,
-        token_values=target.token_values,
+        token_values=token_values,
         output_values=target.output_values,
         head_owner=owner,
         program_heads=program_heads,
@@ -187,39 +273,94 @@ class _Layout:
 
     ``blocks``: program name -> ``(start, stop)`` residual dimensions, then
     ``RANDOM_OWNER`` -> the random heads' private block ``(tok0, d_model)``, which holds
-    a one-hot token embedding from ``tok0``, a one-hot position embedding from ``pos0``
-    and the sink from ``sink0``. ``mlp_blocks``: program name -> ``(start, stop)`` hidden
-    units. ``d_vocab``, ``n_ctx``: the target's (every program shares them).
+    a one-hot embedding of each token's (public) value from ``tok0``, a one-hot position
+    embedding from ``pos0`` and the sink from ``sink0``; with paired tokens also a
+    one-hot of the private value from ``priv0`` and the visible heads' sink from
+    ``vsink0`` (else both None). ``mlp_blocks``: program name -> ``(start, stop)`` hidden
+    units. ``n_values``: input values (the programs' vocabulary with BOS and PAD);
+    ``d_vocab``: token ids (``n_values``, or one per pair with paired tokens); ``n_ctx``:
+    the target's (every program shares them).
     """
 
     blocks: dict[str, tuple[int, int]]
     mlp_blocks: dict[str, tuple[int, int]]
     tok0: int
+    priv0: int | None
     pos0: int
     sink0: int
+    vsink0: int | None
+    d_sink: int
     d_model: int
     d_mlp: int
+    n_values: int
     d_vocab: int
     n_ctx: int
 
     @staticmethod
-    def of(programs: Sequence[ProgramWeights], d_sink: int) -> _Layout:
+    def of(
+        programs: Sequence[ProgramWeights], d_sink: int, d_vocab: int, paired_tokens: bool
+    ) -> _Layout:
         """Programs' blocks side by side in order, then the random heads' block."""
-        d_vocab = len(programs[0].token_values)
+        n_values = len(programs[0].token_values)
         n_ctx = programs[0].weights.W_pos.shape[0]
         starts = np.cumsum([0] + [p.weights.d_model for p in programs])
         blocks = {p.name: (int(starts[i]), int(starts[i + 1])) for i, p in enumerate(programs)}
         tok0 = int(starts[-1])
-        pos0 = tok0 + d_vocab
+        priv0 = tok0 + n_values if paired_tokens else None
+        pos0 = tok0 + n_values * (2 if paired_tokens else 1)
         sink0 = pos0 + n_ctx
-        d_model = sink0 + d_sink
+        vsink0 = sink0 + d_sink if paired_tokens else None
+        d_model = sink0 + d_sink * (2 if paired_tokens else 1)
         blocks[RANDOM_OWNER] = (tok0, d_model)
         mlp_starts = np.cumsum([0] + [p.weights.d_mlp for p in programs])
         mlp_blocks = {
             p.name: (int(mlp_starts[i]), int(mlp_starts[i + 1])) for i, p in enumerate(programs)
         }
         d_mlp = max(1, int(mlp_starts[-1]))
-        return _Layout(blocks, mlp_blocks, tok0, pos0, sink0, d_model, d_mlp, d_vocab, n_ctx)
+        return _Layout(blocks, mlp_blocks, tok0, priv0, pos0, sink0, vsink0, d_sink, d_model,
+                       d_mlp, n_values, d_vocab, n_ctx)
+
+    @property
+    def n_read(self) -> int:
+        """Rows a random head draws read weights for: one token one-hot, positions, a sink."""
+        return self.n_values + self.n_ctx + self.d_sink
+
+
+def _paired_values(values: tuple[Hashable, ...]) -> tuple[Hashable, ...]:
+    """Token values with paired tokens: a :class:`TokenPair` for every (public, private)
+    pair of input values, then BOS and PAD as themselves."""
+    inputs = [v for v in values if v not in (BOS, PAD)]
+    return (*(TokenPair(a, b) for a in inputs for b in inputs), BOS, PAD)
+
+
+def _value_ids(
+    token_values: tuple[Hashable, ...], program_values: tuple[Hashable, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per token id, the index in ``program_values`` of its public and of its private
+    value, int [d_vocab] each (the same index twice for an unpaired token)."""
+    index = {v: i for i, v in enumerate(program_values)}
+    public = [index[v.public if isinstance(v, TokenPair) else v] for v in token_values]
+    private = [index[v.private if isinstance(v, TokenPair) else v] for v in token_values]
+    return np.array(public), np.array(private)
+
+
+def encode_pairs(
+    public_NL: np.ndarray, private_NL: np.ndarray, token_values: tuple[Hashable, ...]
+) -> torch.Tensor:
+    """LongTensor [N, L+1]: BOS followed by the token id of each (public, private) pair of
+    input values (``token_values`` of a stack with paired tokens)."""
+    lookup = {v: i for i, v in enumerate(token_values)}
+    public_NL, private_NL = np.asarray(public_NL), np.asarray(private_NL)
+    if public_NL.shape != private_NL.shape:
+        raise ValueError(
+            f"public values have shape {public_NL.shape}, private {private_NL.shape}; give "
+            "one of each per position"
+        )
+    ids = np.vectorize(lambda a, b: lookup[TokenPair(a, b)], otypes=[np.int64])(
+        public_NL, private_NL
+    )
+    bos = np.full((ids.shape[0], 1), lookup[BOS], dtype=np.int64)
+    return torch.from_numpy(np.concatenate([bos, ids], axis=1))
 
 
 def _zero_weights(
@@ -246,20 +387,28 @@ def _write_embeddings_and_mlps(
     layout: _Layout,
     programs: Sequence[ProgramWeights],
     offsets: dict[str, int],
+    token_values: tuple[Hashable, ...],
 ) -> None:
     """Write each program's embeddings and MLPs into its blocks, and the random heads'
-    one-hot token and position embeddings, in place."""
-    token_values = programs[0].token_values
+    one-hot token and position embeddings, in place.
+
+    Every token embeds the target's encoding of its private value and every other
+    program's encoding of its public value (the same value, unless tokens are paired).
+    """
+    target = programs[0]
     for p in programs:
         w, (r0, r1), off = p.weights, layout.blocks[p.name], offsets[p.name]
         m0, m1 = layout.mlp_blocks[p.name]
-        for tok_id, value in enumerate(token_values):
-            weights.W_E[tok_id, r0:r1] = w.W_E[p.token_id(value)]
+        public, private = _value_ids(token_values, p.token_values)
+        weights.W_E[:, r0:r1] = w.W_E[private if p is target else public]
         weights.W_pos[:, r0:r1] = w.W_pos
         weights.W_in[off : off + w.n_layers, r0:r1, m0:m1] = w.W_in
         weights.W_out[off : off + w.n_layers, m0:m1, r0:r1] = w.W_out
-    d_vocab, n_ctx = layout.d_vocab, layout.n_ctx
-    weights.W_E[np.arange(d_vocab), layout.tok0 + np.arange(d_vocab)] = 1.0
+    public, private = _value_ids(token_values, target.token_values)
+    ids, n_ctx = np.arange(layout.d_vocab), layout.n_ctx
+    weights.W_E[ids, layout.tok0 + public] = 1.0
+    if layout.priv0 is not None:
+        weights.W_E[ids, layout.priv0 + private] = 1.0
     weights.W_pos[np.arange(n_ctx), layout.pos0 + np.arange(n_ctx)] = 1.0
 
 
@@ -272,12 +421,14 @@ def _write_heads(
     fill_random: bool,
     qk_scale: float,
     seed: int,
-) -> tuple[tuple[tuple[str, ...], ...], dict[str, tuple[HeadId, ...]]]:
-    """Shuffle each layer's head slots and write the program and random heads, in place.
+) -> tuple[tuple[tuple[str, ...], ...], dict[str, tuple[HeadId, ...]], list[_RandomDraw]]:
+    """Shuffle each layer's head slots, write the program heads and draw the random ones.
 
-    Returns the owner of every slot, per layer, and each program's heads in the stack.
+    Returns the owner of every slot, per layer, each program's heads in the stack, and
+    the random heads' draws in slot order (placed by :func:`_place_random_head`).
     """
     rng = np.random.default_rng(seed)
+    draws: list[_RandomDraw] = []
     free_slot = RANDOM_OWNER if fill_random else EMPTY_OWNER
     owner: list[tuple[str, ...]] = []
     program_heads: dict[str, list[HeadId]] = {p.name: [] for p in programs}
@@ -290,7 +441,8 @@ def _write_heads(
             if isinstance(item, str):
                 row.append(item)
                 if item == RANDOM_OWNER:
-                    _write_random_head(weights, layout, layer, slot, qk_scale, rng)
+                    draws.append(_draw_random_head(layout, layer, slot, weights.d_head,
+                                                   qk_scale, rng))
                 continue
             i, head = item
             p = programs[i]
@@ -298,29 +450,76 @@ def _write_heads(
             row.append(p.name)
             program_heads[p.name].append(HeadId(layer, slot))
         owner.append(tuple(row))
-    return tuple(owner), {k: tuple(sorted(v)) for k, v in program_heads.items()}
+    return tuple(owner), {k: tuple(sorted(v)) for k, v in program_heads.items()}, draws
 
 
-def _write_random_head(
-    weights: DenseWeights,
-    layout: _Layout,
-    layer: int,
-    slot: int,
-    qk_scale: float,
+@dataclass(frozen=True, eq=False)
+class _RandomDraw:
+    """A random distractor head's weights before they are placed: ``W_Q``, ``W_K``,
+    ``W_V`` [n_read, d_head] over the rows (token one-hot, positions, sink) it reads,
+    ``W_O`` [d_head, d_sink] onto the sink it writes."""
+
+    head: HeadId
+    W_Q: np.ndarray
+    W_K: np.ndarray
+    W_V: np.ndarray
+    W_O: np.ndarray
+
+
+def _draw_random_head(
+    layout: _Layout, layer: int, slot: int, d_head: int, qk_scale: float,
     rng: np.random.Generator,
-) -> None:
-    """A random distractor head in ``(layer, slot)``: it reads the private block and
-    writes only the sink (draws W_Q, W_K, W_V, W_O from ``rng``, in that order)."""
-    tok0, sink0 = layout.tok0, layout.sink0
-    n_read = layout.d_model - tok0
-    d_head = weights.d_head
-    d_sink = layout.d_model - sink0
+) -> _RandomDraw:
+    """Draw the random head of ``(layer, slot)``: W_Q, W_K, W_V, W_O from ``rng``, in
+    that order."""
+    n_read = layout.n_read
     std_qk, std_v = qk_scale / np.sqrt(n_read), 1 / np.sqrt(n_read)
-    weights.W_Q[layer, slot, tok0:, :] = rng.normal(0, std_qk, (n_read, d_head))
-    weights.W_K[layer, slot, tok0:, :] = rng.normal(0, std_qk, (n_read, d_head))
-    weights.W_V[layer, slot, tok0:, :] = rng.normal(0, std_v, (n_read, d_head))
-    std_o = 1 / np.sqrt(d_head)
-    weights.W_O[layer, slot, :, sink0:] = rng.normal(0, std_o, (d_head, d_sink))
+    W_Q = rng.normal(0, std_qk, (n_read, d_head))
+    W_K = rng.normal(0, std_qk, (n_read, d_head))
+    W_V = rng.normal(0, std_v, (n_read, d_head))
+    W_O = rng.normal(0, 1 / np.sqrt(d_head), (d_head, layout.d_sink))
+    return _RandomDraw(HeadId(layer, slot), W_Q, W_K, W_V, W_O)
+
+
+def _place_random_head(
+    weights: DenseWeights, layout: _Layout, draw: _RandomDraw, visible_strength: float | None
+) -> None:
+    """Write a drawn random head into its slot, in place. It reads the private block and
+    writes only a sink. Blind (``visible_strength`` None): it reads the public token
+    one-hot, the positions and the sink, and writes the sink. Visible: its token rows are
+    split as ``(1 - strength)`` on the public one-hot and ``strength`` on the private one,
+    and it reads and writes the visible heads' sink, which no blind head reads."""
+    n_values, layer, slot = layout.n_values, draw.head.layer, draw.head.head
+    tok_rows = np.arange(layout.tok0, layout.tok0 + n_values)
+    sink0 = layout.sink0 if visible_strength is None else layout.vsink0
+    rest = np.r_[layout.pos0 : layout.pos0 + layout.n_ctx, sink0 : sink0 + layout.d_sink]
+    for W, drawn in ((weights.W_Q, draw.W_Q), (weights.W_K, draw.W_K), (weights.W_V, draw.W_V)):
+        if visible_strength is None:
+            W[layer, slot, tok_rows, :] = drawn[:n_values]
+        else:
+            W[layer, slot, tok_rows, :] = (1.0 - visible_strength) * drawn[:n_values]
+            W[layer, slot, layout.priv0 + np.arange(n_values), :] = (
+                visible_strength * drawn[:n_values]
+            )
+        W[layer, slot, rest, :] = drawn[n_values:]
+    weights.W_O[layer, slot, :, sink0 : sink0 + layout.d_sink] = draw.W_O
+
+
+def _pick_visible(n_random: int, visibility: Visibility, seed: int) -> set[int]:
+    """Indices (in slot order) of the random heads that see private values: the first
+    :meth:`Visibility.n_visible` of one permutation drawn from ``(seed, stream)``."""
+    order = np.random.default_rng([seed, _VISIBILITY_STREAM]).permutation(n_random)
+    return {int(i) for i in order[: visibility.n_visible(n_random)]}
+
+
+def _mark_visible(
+    owner: tuple[tuple[str, ...], ...], draws: Sequence[_RandomDraw]
+) -> tuple[tuple[str, ...], ...]:
+    """``owner`` with the slots of ``draws`` renamed ``VISIBLE_OWNER``."""
+    rows = [list(row) for row in owner]
+    for draw in draws:
+        rows[draw.head.layer][draw.head.head] = VISIBLE_OWNER
+    return tuple(tuple(row) for row in rows)
 
 
 def _copy_program_head(

@@ -26,6 +26,7 @@ BUILTIN_TASK_MODULES = (
     "sae_core.tasks.greater_than",
     "sae_core.tasks.docstring",
     "sae_core.tasks.induction_models",
+    "sae_core.tasks.trained_tasks",
 )
 
 
@@ -41,6 +42,9 @@ class TaskInfo:
     pretrained: whether the model's weights come from the local Hugging Face cache (the
         task then builds a random-weight stand-in only when asked); False when they ship
         with the package or are compiled here.
+    contrasts: the contrast designs (:data:`sae_core.types.CONTRASTS`) the builder offers
+        through its ``contrast`` option, its default first; empty where it offers no
+        choice (the built task's ``Task.contrast`` then says which design, if any).
     """
 
     model: str
@@ -49,12 +53,20 @@ class TaskInfo:
     truth: str
     description: str
     pretrained: bool = False
+    contrasts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        from sae_core.types import CONTRASTS
+
         if self.n_layers < 1 or self.n_heads < 1:
             raise ValueError(
                 f"n_layers={self.n_layers}, n_heads={self.n_heads}: a model has at least "
                 "one layer and one head"
+            )
+        unknown = [c for c in self.contrasts if c not in CONTRASTS]
+        if unknown or len(set(self.contrasts)) != len(self.contrasts):
+            raise ValueError(
+                f"contrasts={self.contrasts}: list each design once, from {CONTRASTS}"
             )
 
 

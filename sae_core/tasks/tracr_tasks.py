@@ -11,7 +11,23 @@ a trivial function of the input (so the model needs the circuit), negatives are
 inputs on which the output is trivial (the identity, a constant, or a function
 of position alone). Where possible a negative is a permutation of its positive's
 tokens, so both sets share token statistics. Every prompt is BOS followed by
-``max_seq_len`` tokens from ``vocab``; all prompts share one length.
+``max_seq_len`` tokens; all prompts share one length.
+
+Two contrast designs (``contrast``, :data:`sae_core.types.CONTRASTS`) turn a sampled
+pair of input sequences into prompts:
+
+* ``"minimal"`` (the default, :data:`DEFAULT_CONTRAST`): every token carries a public
+  and a private value (``stacking.TokenPair``, shown ``"public|private"``). The target
+  program reads the private values, every other program and random head the public
+  ones. A positive is (public = private = the sampled positive); its negative keeps the
+  public values and takes the sampled negative as private values. Every head outside
+  the target then gets bit-identical inputs on a positive and its negative (tested).
+  On ``tracr-scalable``, ``visible_fraction`` of the random heads can be made to read
+  the private values too (``stacking.Visibility``).
+* ``"rearranged"``: one value per token; the negative is the sampled negative itself,
+  the positive's tokens rearranged. Every head that reads token order sees the
+  contrast. The model and prompts are those built before the minimal design existed
+  (pinned by checksums in the tests).
 """
 
 from __future__ import annotations
@@ -21,8 +37,14 @@ from collections import Counter
 from collections.abc import Callable
 
 import numpy as np
+import torch
 
-from sae_core.models.stacking import RANDOM_OWNER, StackedModel, stack_programs
+from sae_core.models.stacking import (
+    StackedModel,
+    Visibility,
+    encode_pairs,
+    stack_programs,
+)
 from sae_core.models.tracr_compile import (
     DEFAULT_MAX_SEQ_LEN,
     DEFAULT_VOCAB,
@@ -31,7 +53,7 @@ from sae_core.models.tracr_compile import (
     to_hooked_transformer,
 )
 from sae_core.tasks.registry import TaskInfo, register_task
-from sae_core.types import Task
+from sae_core.types import CONTRASTS, Task
 
 PairSampler = Callable[
     [np.random.Generator, int, tuple[int, ...], int], tuple[np.ndarray, np.ndarray]
@@ -43,6 +65,25 @@ CATALOGUE = ("reverse", "sort", "hist", "frac_prevs", "sort_freq")
 SMALL_HEAD_GRID = (5, 4)
 """(n_layers, n_heads) of the stacked model of every small task (the catalogue and its
 random heads; checked against the built tasks in the tests)."""
+
+DEFAULT_CONTRAST = "minimal"
+"""The contrast design of a tracr task unless one is asked for. Minimal pairs are the
+regime the SAE method claims and the paper builds (IOI: one name changed): a head
+outside the circuit sees the same input on a positive and its negative, so only the
+circuit can tell them apart. "rearranged" (negatives = the positive's tokens
+rearranged) shows every order-reading head the contrast: a stress test, not the default."""
+
+CONTRAST_DESIGNS = {
+    "minimal": "minimal pairs: each token is a (public, private) pair of values shown "
+    "'public|private'; the target program reads the private values, every other program "
+    "and random head the public ones; a negative keeps its positive's public values and "
+    "takes the sampled negative (the tokens rearranged; for hist, redrawn) as private "
+    "values, so only the target's inputs differ",
+    "rearranged": "rearranged tokens: one value per token, the negative is its positive's "
+    "tokens rearranged (or redrawn, for hist); every head that reads token order sees "
+    "the contrast",
+}
+"""What each contrast design means for a tracr task's prompts (recorded in its metadata)."""
 
 
 def _check_source(model_source: str | None) -> None:
@@ -56,6 +97,16 @@ def _check_source(model_source: str | None) -> None:
 def _check_n(n_examples: int) -> None:
     if n_examples < 1:
         raise ValueError(f"n_examples={n_examples}; give at least 1")
+
+
+def _check_contrast(contrast: str, visibility: Visibility) -> None:
+    if contrast not in CONTRASTS:
+        raise ValueError(f"contrast={contrast!r}; tracr tasks offer {CONTRASTS}")
+    if contrast != "minimal" and visibility.fraction > 0:
+        raise ValueError(
+            f"visible_fraction={visibility.fraction} needs contrast='minimal': with "
+            f"contrast={contrast!r} every random head already sees the contrast"
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -192,13 +243,20 @@ def build_tracr_task(
     layer_offset: int = 0,
     vocab: tuple[int, ...] = DEFAULT_VOCAB,
     max_seq_len: int = DEFAULT_MAX_SEQ_LEN,
+    contrast: str = DEFAULT_CONTRAST,
+    visibility: Visibility | None = None,
 ) -> Task:
     """Stack ``target`` with ``distractors`` and random heads; sample prompts; return a Task.
 
-    ``seed`` drives the prompts; ``model_seed`` the random distractor heads and the head
-    slot shuffle (so several prompt seeds score the same model).
+    ``seed`` drives the prompts; ``model_seed`` the random distractor heads, the head
+    slot shuffle and the visible heads (so several prompt seeds score the same model).
+    ``contrast``: how a negative differs from its positive (module docstring).
+    ``visibility``: with ``contrast="minimal"``, which random heads read the private
+    values too (None: none).
     """
     _check_n(n_examples)
+    visibility = visibility or Visibility()
+    _check_contrast(contrast, visibility)
     started = time.perf_counter()
     compiled = {p: compile_program(p, tuple(vocab), max_seq_len) for p in (target, *distractors)}
     stacked = stack_programs(
@@ -208,10 +266,13 @@ def build_tracr_task(
         n_heads=n_heads,
         target_layer_offset=layer_offset,
         seed=model_seed,
+        paired_tokens=contrast == "minimal",
+        visibility=visibility,
     )
     model = to_hooked_transformer(stacked.weights)
     rng = np.random.default_rng(seed)
     pos_values, neg_values = SAMPLERS[target](rng, n_examples, tuple(vocab), max_seq_len)
+    positive, negative = _encode_prompts(stacked, pos_values, neg_values)
     truth = stacked.ground_truth(
         source=f"tracr-compiled: heads of program {target!r}; edges by W_O -> (MLP ->) "
         "W_Q/W_K/W_V support (sae_core.models.stacking.head_edges)"
@@ -219,24 +280,46 @@ def build_tracr_task(
     description = (
         f"tracr program {target!r}: {PROGRAM_DESCRIPTIONS[target]}. "
         f"Distractors: programs {list(distractors)} and random heads. "
-        f"Prompts: {SAMPLERS[target].__doc__.strip()}"
+        f"Prompts: {SAMPLERS[target].__doc__.strip()} "
+        f"Contrast {contrast!r}: {CONTRAST_DESIGNS[contrast]}."
     )
     metadata = _metadata(stacked, target, distractors, vocab, max_seq_len, model_seed)
+    metadata.update(_contrast_metadata(stacked, contrast, visibility))
     metadata["build_seconds"] = time.perf_counter() - started
     return Task(
         name=name,
         model=model,
-        positive=encode_inputs(pos_values, stacked.token_values),
-        negative=encode_inputs(neg_values, stacked.token_values),
+        positive=positive,
+        negative=negative,
         ground_truth=truth,
         model_source="compiled",
         description=description,
         # no answers: the baselines measure the model's own output (one value: "mse")
         metric="mse" if model.cfg.d_vocab_out == 1 else "kl",
+        # the target's output on a negative is the same under both designs (it reads the
+        # sampled negative either way), so which negatives keep the output does not change
         negatives_keep_output=target in NEGATIVES_KEEP_OUTPUT,
         head_owner=stacked.head_owner,
         token_values=tuple(str(v) for v in stacked.token_values),
+        contrast=contrast,
         metadata=metadata,
+    )
+
+
+def _encode_prompts(
+    stacked: StackedModel, pos_values: np.ndarray, neg_values: np.ndarray
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token ids [N, L+1] of the positives and negatives. Paired tokens (minimal
+    contrast): both prompts of pair i carry positive i as public values; the private
+    values are positive i, resp. negative i. Otherwise each prompt is its own values."""
+    if stacked.paired_tokens:
+        return (
+            encode_pairs(pos_values, pos_values, stacked.token_values),
+            encode_pairs(pos_values, neg_values, stacked.token_values),
+        )
+    return (
+        encode_inputs(pos_values, stacked.token_values),
+        encode_inputs(neg_values, stacked.token_values),
     )
 
 
@@ -249,10 +332,25 @@ def _metadata(stacked: StackedModel, target, distractors, vocab, max_seq_len, mo
         "output_values": None
         if stacked.output_values is None
         else [str(v) for v in stacked.output_values],
-        "n_random_heads": len(stacked.heads_owned_by(RANDOM_OWNER)),
+        "n_random_heads": len(stacked.random_heads()),
         "layer_offsets": dict(stacked.layer_offsets),
         "model_seed": model_seed,
     }
+
+
+def _contrast_metadata(stacked: StackedModel, contrast: str, visibility: Visibility) -> dict:
+    """The contrast design and which random heads see it (``visible_heads``, "L.H")."""
+    return {
+        "contrast": contrast,
+        "contrast_design": CONTRAST_DESIGNS[contrast],
+        "visible_fraction": visibility.fraction,
+        "visibility_strength": visibility.strength,
+        "visible_heads": [str(h) for h in stacked.visible_heads()],
+    }
+
+
+_CONTRAST_CHOICES = (DEFAULT_CONTRAST, *(c for c in CONTRASTS if c != DEFAULT_CONTRAST))
+_CONTRAST_NOTE = f" [contrast: {' | '.join(_CONTRAST_CHOICES)}; default {DEFAULT_CONTRAST}]"
 
 
 def _register_small(target: str) -> None:
@@ -265,20 +363,24 @@ def _register_small(target: str) -> None:
         seed: int = 0,
         model_source: str | None = None,
         model_seed: int = 0,
+        contrast: str = DEFAULT_CONTRAST,
     ) -> Task:
         _check_source(model_source)
         return build_tracr_task(
-            name, target, distractors, n_examples=n_examples, seed=seed, model_seed=model_seed
+            name, target, distractors, n_examples=n_examples, seed=seed, model_seed=model_seed,
+            contrast=contrast,
         )
 
     build.__name__ = f"build_tracr_{target}"
     build.__doc__ = (
         f"Task {name!r}: program {target!r} stacked with {list(distractors)} and random "
-        f"distractor heads. {SAMPLERS[target].__doc__.strip()}"
+        f"distractor heads. {SAMPLERS[target].__doc__.strip()} ``contrast``: one of "
+        f"{CONTRASTS} (default {DEFAULT_CONTRAST!r}; see the module docstring)."
     )
     info = TaskInfo(f"tracr: {len(CATALOGUE)} stacked programs + random heads",
                     *SMALL_HEAD_GRID, "compiled",
-                    f"tracr program {target!r}: {PROGRAM_DESCRIPTIONS[target].split(' (')[0]}")
+                    f"tracr program {target!r}: {PROGRAM_DESCRIPTIONS[target].split(' (')[0]}"
+                    f"{_CONTRAST_NOTE}", contrasts=_CONTRAST_CHOICES)
     register_task(name, info)(build)
 
 
@@ -288,7 +390,8 @@ for _target in CATALOGUE:
 
 @register_task("tracr-scalable", TaskInfo(
     "tracr: 1 program + random heads", 12, 12, "compiled",
-    "tracr program 'sort_freq' among random heads in a GPT-2-small-sized 12x12 grid"))
+    "tracr program 'sort_freq' among random heads in a GPT-2-small-sized 12x12 grid"
+    f"{_CONTRAST_NOTE}", contrasts=_CONTRAST_CHOICES))
 def build_tracr_scalable(
     *,
     n_examples: int = 250,
@@ -299,14 +402,24 @@ def build_tracr_scalable(
     program: str = "sort_freq",
     layer_offset: int | None = None,
     model_seed: int = 0,
+    contrast: str = DEFAULT_CONTRAST,
+    visible_fraction: float = 0.0,
+    visibility_strength: float = 1.0,
 ) -> Task:
     """One compiled program in an ``n_layers x n_heads`` model, every other slot a random
     distractor head (default 12 x 12, GPT-2 small's head count).
 
     ``program``: the target (any of ``CATALOGUE``). ``layer_offset``: the layer holding the
     program's layer 0; ``None`` draws it from ``model_seed``. Prompts as in ``tracr-{program}``.
+    ``contrast``: one of ``CONTRASTS`` (module docstring). With ``contrast="minimal"``:
+    ``visible_fraction`` in [0, 1], the share of random heads that read the private values
+    (exactly ``round(visible_fraction * n_random)``, picked by ``model_seed``; recorded as
+    owner ``"random-visible"`` and in ``metadata["visible_heads"]``), and
+    ``visibility_strength`` in [0, 1], how strongly they read them (0: the same input on
+    both prompts of a pair, 1: the private value alone). See ``stacking.Visibility``.
     """
     _check_source(model_source)
+    visibility = Visibility(visible_fraction, visibility_strength)
     if program not in SAMPLERS:
         raise ValueError(f"program={program!r}; choose from {sorted(SAMPLERS)}")
     depth = compile_program(program).weights.weights.n_layers
@@ -324,4 +437,6 @@ def build_tracr_scalable(
         n_layers=n_layers,
         n_heads=n_heads,
         layer_offset=layer_offset,
+        contrast=contrast,
+        visibility=visibility,
     )

@@ -187,25 +187,35 @@ def test_scalable_task_is_gpt2_small_sized():
     assert torch.equal(_forward(task.model, task.positive, random_heads), logits)
 
 
+def _target_inputs(task, tokens) -> list[list[str]]:
+    """The values the target program reads, as text, without BOS: the private value of a
+    paired token ("public|private"), else the token's one value."""
+    return [[task.token_values[i].split("|")[-1] for i in row[1:]] for row in tokens.tolist()]
+
+
+@pytest.mark.parametrize("contrast", ["minimal", "rearranged"])
 @pytest.mark.parametrize("name", ["tracr-sort", "tracr-reverse", "tracr-frac_prevs",
                                   "tracr-sort_freq"])
-def test_negatives_are_permutations_of_positives(name):
-    task = _task(name)
-    for p, q in zip(task.positive.tolist(), task.negative.tolist(), strict=True):
+def test_negatives_are_permutations_of_positives(name, contrast):
+    """What the target reads on a negative is its positive's values rearranged."""
+    task = _task(name, contrast=contrast)
+    pos, neg = _target_inputs(task, task.positive), _target_inputs(task, task.negative)
+    assert pos != neg
+    for p, q in zip(pos, neg, strict=True):
         assert Counter(p) == Counter(q)
 
 
-def test_outputs_are_trivial_on_negatives_only():
+@pytest.mark.parametrize("contrast", ["minimal", "rearranged"])
+def test_outputs_are_trivial_on_negatives_only(contrast):
     """Rules on inputs: identity (sort, reverse, sort_freq), constant (hist) or a
     function of position (frac_prevs) on negatives; never all of them on positives."""
     for name in SMALL_TASKS:
-        task = _task(name)
+        task = _task(name, contrast=contrast)
         values = task.metadata["output_values"]
         neg = tc.decode_outputs(_forward(task.model, task.negative), values)
         pos = tc.decode_outputs(_forward(task.model, task.positive), values)
-        token_values = task.token_values
-        as_values = [[token_values[i] for i in row[1:]] for row in task.negative.tolist()]
-        pos_values = [[token_values[i] for i in row[1:]] for row in task.positive.tolist()]
+        as_values = _target_inputs(task, task.negative)
+        pos_values = _target_inputs(task, task.positive)
         if name in ("tracr-sort", "tracr-reverse", "tracr-sort_freq"):
             trivial = [[str(v) for v in x] for x in as_values]
             pos_trivial = [[str(v) for v in x] for x in pos_values]
