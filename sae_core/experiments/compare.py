@@ -20,15 +20,15 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
+from sae_core.experiments.engine import Engine, Shared, run_jobs
 from sae_core.methods import DEFAULT_METHODS, method_spec
 from sae_core.methods.common import metric_kind
 from sae_core.metrics import HEAD_SCORES_METRICS, evaluate, format_mean_sd, mean_sd
@@ -188,6 +188,7 @@ def compare(
     progress: bool = True,
     configs: Mapping[str, Any] | None = None,
     cache_dir: str | Path | None = None,
+    engine: Engine | None = None,
 ) -> pd.DataFrame:
     """Run every method on every task; one row per (task, method).
 
@@ -212,6 +213,12 @@ def compare(
     :func:`row_key`, and read it back instead of recomputing: a long comparison that
     stops part-way resumes, and a figure reuses the rows a notebook computed. The key
     does not see code changes within a version: empty the folder after editing a method.
+
+    ``engine``: where the rows run (:mod:`sae_core.experiments.engine`; None: one after
+    another here). On Dask each row is one job that builds its task on its worker and
+    writes its cache file there as it finishes (``cache_dir`` must then be a folder the
+    workers see); rows come back in the same order, with the same numbers. A Task object
+    is sent to the workers (pickled).
     """
     configs = dict(configs or {})
     specs = {m: method_spec(m) for m in methods}  # unknown names fail before any work
@@ -227,40 +234,83 @@ def compare(
                 f"a task of type {type(entry).__name__}; give registered task names "
                 "(sae_core.available_tasks()) or Task objects"
             )
-    rows = []
-    jobs = [(t, m) for t in entries for m in methods]
-    bar = tqdm(jobs, desc="tasks x methods", disable=not progress)
-    loaded: Task | None = None  # the last registered task built
-    for entry, method in bar:
+    rows: list[dict[str, Any] | None] = []
+    todo = []  # (row index, task entry, method, config, cache file) of rows to run
+    for entry in entries:
         name = entry.name if isinstance(entry, Task) else entry
-        bar.set_postfix_str(f"{name} / {method}")
-        config = configs.get(method)
-        config = specs[method].config_cls() if config is None else config
-        cached = None
-        if cache_dir is not None and not isinstance(entry, Task):
-            key = row_key(name, task_options, method, config,
-                          seeds if specs[method].stochastic else ())
-            cached = Path(cache_dir) / f"{name}.{method}.{key}.json"
-            if cached.exists():
-                rows.append({**_read_cached_row(cached), "cached": True})
-                continue
-        if isinstance(entry, Task):
-            task = entry
-        else:
-            if loaded is None or loaded.name != name:
-                loaded = load_compare_task(name, task_options)
-                if loaded.ground_truth is None:
-                    raise ValueError(f"task {name!r} has no ground truth to compare against")
-            task = loaded
-        cpu0 = time.process_time()
-        runs = specs[method].run_many(task, seeds, config)
-        cpu_s = (time.process_time() - cpu0) / len(runs)
-        row = {**summarize(task, method, runs, cpu_s),
-               "measured": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        if cached is not None:
-            write_json_atomic(cached, {"version": __version__, "row": row})
-        rows.append({**row, "cached": False})
+        for method in methods:
+            config = configs.get(method)
+            config = specs[method].config_cls() if config is None else config
+            path = None
+            if cache_dir is not None and not isinstance(entry, Task):
+                key = row_key(name, task_options, method, config,
+                              seeds if specs[method].stochastic else ())
+                path = Path(cache_dir) / f"{name}.{method}.{key}.json"
+                if path.exists():
+                    rows.append({**_read_cached_row(path), "cached": True})
+                    continue
+            rows.append(None)
+            todo.append((len(rows) - 1, entry, method, config, path))
+    labels = [f"{e.name if isinstance(e, Task) else e} / {m}" for _, e, m, _, _ in todo]
+    if engine is None or not engine.distributed:
+        loader = _LastTask(task_options)  # builds each registered task once in a row
+        computed = run_jobs(
+            compute_row, [(e, m, c, seeds, task_options, p, loader) for _, e, m, c, p in todo],
+            labels=labels, desc="tasks x methods", progress=progress,
+        )
+    else:  # a Task object goes to the cluster once, not once per method
+        shared = {id(e): Shared(e) for e in entries if isinstance(e, Task)}
+        computed = run_jobs(
+            compute_row,
+            [(shared.get(id(e), e), m, c, seeds, task_options, p) for _, e, m, c, p in todo],
+            engine, labels=labels, desc="tasks x methods", progress=progress,
+        )
+    for (i, *_), row in zip(todo, computed, strict=True):
+        rows[i] = {**row, "cached": False}
     return pd.DataFrame(rows)
+
+
+class _LastTask:
+    """Builds registered tasks for :func:`compute_row`, keeping the last one built (the
+    serial path runs every method of a task in a row)."""
+
+    def __init__(self, task_options: Mapping[str, Any] | None) -> None:
+        self.task_options = task_options
+        self.task: Task | None = None
+
+    def __call__(self, name: str) -> Task:
+        if self.task is None or self.task.name != name:
+            self.task = load_compare_task(name, self.task_options)
+        return self.task
+
+
+def compute_row(
+    entry: str | Task,
+    method: str,
+    config: Any,
+    seeds: Sequence[int],
+    task_options: Mapping[str, Any] | None = None,
+    cache_path: str | Path | None = None,
+    load: Callable[[str], Task] | None = None,
+) -> dict[str, Any]:
+    """One row of :func:`compare` (one job of its engine): run ``method`` with ``config``
+    on ``entry`` (a registered name, built here with ``task_options`` or by ``load``, or a
+    Task) for ``seeds``; write the row to ``cache_path`` (atomically) when given."""
+    if isinstance(entry, Task):
+        task = entry
+    else:
+        task = load(entry) if load is not None else load_compare_task(entry, task_options)
+        if task.ground_truth is None:
+            raise ValueError(f"task {entry!r} has no ground truth to compare against")
+    spec = method_spec(method)
+    cpu0 = time.process_time()
+    runs = spec.run_many(task, seeds, config)
+    cpu_s = (time.process_time() - cpu0) / len(runs)
+    row = {**summarize(task, method, runs, cpu_s),
+           "measured": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    if cache_path is not None:
+        write_json_atomic(cache_path, {"version": __version__, "row": row})
+    return row
 
 
 def table(df: pd.DataFrame) -> pd.DataFrame:

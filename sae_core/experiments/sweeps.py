@@ -12,6 +12,9 @@ size and sparsity (features x l1). :func:`sweep` runs any such grid on one task:
   train in one batched SAE run;
 * ``n_count`` needs no retraining: codes are computed once per setting and
   :func:`recount` rescores a prefix of the counted prompts.
+* every setting is an independent job (:func:`sweep_setting`): ``engine=Engine(workers=N)``
+  runs them on N local processes, ``Engine(scheduler=...)`` on a Dask cluster
+  (:mod:`sae_core.experiments.engine`), with the serial run's numbers.
 
 Codes are counted on one FIXED window of held-out prompts for every setting of a
 sweep: prompts ``[count_from, count_from + n_count)`` of each set, where
@@ -30,21 +33,26 @@ distractor head) read from ``task.head_owner``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
+import json
 import math
 import time
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from sae_core import scores
 from sae_core.config import SAEConfig
 from sae_core.discover import HeadActivations, cache_task, discover_seeds
+from sae_core.experiments.engine import Engine, Shared, run_jobs
 from sae_core.metrics import evaluate
+from sae_core.records import read_json, write_json_atomic
 from sae_core.tasks import load_task
 from sae_core.types import Discovery, Task, head_from_index
+from sae_core.version import __version__
 
 COUNT_KEY = "n_count"
 """Grid key: prompts per set whose codes are counted (a prefix of the fixed window)."""
@@ -182,6 +190,8 @@ def sweep(
     caches: MutableMapping[str, HeadActivations] | None = None,
     keep_discoveries: bool = False,
     progress: bool = True,
+    engine: Engine | None = None,
+    cache_dir: str | Path | None = None,
 ) -> pd.DataFrame:
     """Run the SAE method on ``task`` for every setting of ``grid`` and every seed.
 
@@ -192,7 +202,13 @@ def sweep(
     (default: the largest ``n_train`` of the sweep, or 0 with ``count_train_examples``).
     ``caches``: pooling -> :class:`HeadActivations` of this task to reuse (filled in
     place with the poolings made here). ``keep_discoveries``: add a ``discovery``
-    column holding each row's :class:`Discovery`.
+    column holding each row's :class:`Discovery`. ``engine``: where the settings run
+    (:mod:`sae_core.experiments.engine`; None: one after another here). On Dask each
+    setting is one job; the task and its caches are made here and sent once; the rows
+    and their numbers are those of the serial run, in the same order.
+    ``cache_dir``: keep each setting's rows there as JSON (atomically, written by the job
+    as it finishes), keyed by :func:`setting_key`, and read them back instead of
+    rerunning: an interrupted sweep resumes. Not with ``keep_discoveries``.
 
     Returns one row per setting x seed: task, label (marks random-weight stand-ins),
     model_source, one column per grid key, pooling, n_train, n_count (prompts per set
@@ -200,6 +216,28 @@ def sweep(
     :func:`sae_core.metrics.evaluate`), n_truth, and seconds: this seed's share of the
     SAE training and coding plus its own scoring (the shared cache is not counted).
     """
+    plan = _plan(task, grid, seeds, base_config, n_count, count_from,
+                 {} if caches is None else caches, keep_discoveries, cache_dir)
+    return _run_plan(plan, engine, f"sweep {task.name}", progress)
+
+
+def _plan(
+    task: Task,
+    grid: Mapping[str, Sequence],
+    seeds: Sequence[int],
+    base_config: SAEConfig | None,
+    n_count: int | None,
+    count_from: int | None,
+    caches: MutableMapping[str, HeadActivations],
+    keep_discoveries: bool,
+    cache_dir: str | Path | None = None,
+) -> list[_Setting]:
+    """The settings of :func:`sweep`, each with its job (arguments of
+    :func:`sweep_setting`) or its rows read from ``cache_dir``, after every check and with
+    the task cached once per pooling."""
+    if keep_discoveries and cache_dir is not None:
+        raise ValueError("keep_discoveries rows hold Discovery objects, which cache_dir does "
+                         "not keep; give one or the other")
     if task.ground_truth is None:
         raise ValueError(f"task {task.name!r} has no ground truth; a sweep scores against it")
     base_config = base_config or SAEConfig()
@@ -213,28 +251,129 @@ def sweep(
     counts_train = _counts_train_examples(configs)
     if count_from is None:
         count_from = 0 if counts_train else max(c.n_train for c in configs)
-    caches = {} if caches is None else caches
     cache_poolings(task, dict.fromkeys(c.pooling for c in configs), base_config, caches)
-
-    rows = []
-    for setting, cfg in tqdm(
-        list(zip(settings, configs, strict=True)), desc=f"sweep {task.name}", disable=not progress
-    ):
+    shared_task = Shared(task)
+    shared_acts = {pooling: Shared(acts) for pooling, acts in caches.items()}
+    acts_hash: dict[str, str] = {}
+    plan = []
+    for setting, cfg in zip(settings, configs, strict=True):
         acts = caches[cfg.pooling]
         first_counted = _check_window(task, cfg, acts, count_from, count_values)
-        found = discover_seeds(task, cfg, seeds=seeds, activations=acts)
-        per_prompt = (acts.rows_per_prompt_pos, acts.rows_per_prompt_neg)
-        for k in count_values:
-            for d in found:
-                if k is None and count_from == first_counted:
-                    d_k = d  # the discovery already counted exactly this window
-                else:
-                    d_k = recount(d, count_from - first_counted, k, per_prompt)
-                row = _sweep_row(task, setting, cfg, d_k, count_from, per_prompt[0])
-                if keep_discoveries:
-                    row["discovery"] = d_k
-                rows.append(row)
-    return pd.DataFrame(rows)
+        path = None
+        if cache_dir is not None:
+            if cfg.pooling not in acts_hash:
+                acts_hash[cfg.pooling] = activations_hash(acts)
+            key = setting_key(task, acts_hash[cfg.pooling], setting, cfg, seeds, count_from,
+                              count_values)
+            path = Path(cache_dir) / f"{task.name}.sweep.{key}.json"
+        job = (shared_task, setting, cfg, shared_acts[cfg.pooling], seeds, count_from,
+               first_counted, count_values, keep_discoveries, path)
+        rows = _read_cached_rows(path) if path is not None and path.exists() else None
+        plan.append(_Setting(f"{task.name} {setting}", job, rows))
+    return plan
+
+
+@dataclasses.dataclass(frozen=True)
+class _Setting:
+    """One setting of a sweep: a label, the job that computes its rows, and its rows when
+    a cache already holds them (None: run the job)."""
+
+    label: str
+    job: tuple
+    rows: list[dict[str, object]] | None
+
+
+def _run_plan(plan: Sequence[_Setting], engine: Engine | None, desc: str,
+              progress: bool) -> pd.DataFrame:
+    """Run the settings not cached (one job each), then every row in the plan's order."""
+    todo = [s for s in plan if s.rows is None]
+    computed = run_jobs(sweep_setting, [s.job for s in todo], engine,
+                        labels=[s.label for s in todo], desc=desc, progress=progress)
+    found = iter(computed)
+    per_setting = [s.rows if s.rows is not None else next(found) for s in plan]
+    return pd.DataFrame([row for rows in per_setting for row in rows])
+
+
+def activations_hash(acts: HeadActivations) -> str:
+    """SHA-256 of a task's pooled head outputs (both sets, bytes and shapes): they hold
+    the model's weights and the prompts as far as a sweep can see them."""
+    digest = hashlib.sha256()
+    for x in (acts.positive, acts.negative):
+        x = x.detach().cpu().contiguous()
+        digest.update(repr((tuple(x.shape), str(x.dtype))).encode())
+        digest.update(x.numpy().tobytes())
+    digest.update(repr((acts.rows_per_prompt_pos, acts.rows_per_prompt_neg)).encode())
+    return digest.hexdigest()
+
+
+def setting_key(
+    task: Task,
+    acts_hash: str,
+    setting: Mapping[str, object],
+    cfg: SAEConfig,
+    seeds: Sequence[int],
+    count_from: int,
+    count_values: Sequence[int | None],
+) -> str:
+    """What one setting's rows depend on, hashed: the task's name, label, source and
+    truth, its activations (:func:`activations_hash`), the setting, the full SAEConfig,
+    seeds, the counted windows and the package version. Code changes within a version
+    are not seen: empty the folder after editing the method."""
+    truth = sorted(str(h) for h in task.ground_truth.heads)
+    text = json.dumps(
+        {"task": task.name, "label": task.label, "source": task.model_source, "truth": truth,
+         "acts": acts_hash, "setting": {k: repr(v) for k, v in setting.items()},
+         "config": repr(cfg), "seeds": [int(x) for x in seeds], "count_from": count_from,
+         "counts": [None if k is None else int(k) for k in count_values],
+         "version": __version__},
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_ROW_FLOATS = (*METRICS, "seconds")
+
+
+def _read_cached_rows(path: Path) -> list[dict[str, object]]:
+    rows = read_json(path)["rows"]
+    for row in rows:
+        for key in _ROW_FLOATS:  # JSON stores NaN as null
+            if row.get(key) is None:
+                row[key] = math.nan
+    return rows
+
+
+def sweep_setting(
+    task: Task,
+    setting: Mapping[str, object],
+    cfg: SAEConfig,
+    acts: HeadActivations,
+    seeds: Sequence[int],
+    count_from: int,
+    first_counted: int,
+    count_values: Sequence[int | None],
+    keep_discoveries: bool = False,
+    cache_path: str | Path | None = None,
+) -> list[dict[str, object]]:
+    """The rows of one setting of :func:`sweep` (one job of its engine): the seeds'
+    SAEs trained in one batch on ``acts``, each rescored for every counted window;
+    written to ``cache_path`` (atomically) when given."""
+    found = discover_seeds(task, cfg, seeds=seeds, activations=acts)
+    per_prompt = (acts.rows_per_prompt_pos, acts.rows_per_prompt_neg)
+    rows = []
+    for k in count_values:
+        for d in found:
+            if k is None and count_from == first_counted:
+                d_k = d  # the discovery already counted exactly this window
+            else:
+                d_k = recount(d, count_from - first_counted, k, per_prompt)
+            row = _sweep_row(task, setting, cfg, d_k, count_from, per_prompt[0])
+            if keep_discoveries:
+                row["discovery"] = d_k
+            rows.append(row)
+    if cache_path is not None:
+        write_json_atomic(cache_path, {"version": __version__, "rows": rows})
+    return rows
 
 
 def _counts_train_examples(configs: Sequence[SAEConfig]) -> bool:
@@ -312,20 +451,18 @@ def sweep_tasks(
     caches: MutableMapping[str, MutableMapping[str, HeadActivations]] | None = None,
     keep_discoveries: bool = False,
     progress: bool = True,
+    engine: Engine | None = None,
+    cache_dir: str | Path | None = None,
 ) -> pd.DataFrame:
     """:func:`sweep` over several tasks, one table. ``caches``: task name -> pooling ->
-    activations, reused and filled in place."""
+    activations, reused and filled in place. ``engine``: every task's settings are jobs
+    of one run (one cluster for the whole table). ``cache_dir``: as in :func:`sweep`."""
     caches = {} if caches is None else caches
-    frames = []
+    plan = []
     for task in tasks:
-        frames.append(
-            sweep(
-                task, grid, seeds, base_config, n_count=n_count, count_from=count_from,
-                caches=caches.setdefault(task.name, {}), keep_discoveries=keep_discoveries,
-                progress=progress,
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
+        plan += _plan(task, grid, seeds, base_config, n_count, count_from,
+                      caches.setdefault(task.name, {}), keep_discoveries, cache_dir)
+    return _run_plan(plan, engine, "sweep", progress)
 
 
 PAPER_TASKS_SKIPPED = (
@@ -335,12 +472,22 @@ PAPER_TASKS_SKIPPED = (
 
 
 def load_tasks(
-    names: Sequence[str], paper_names: Sequence[str] = (), *, n_examples: int
+    names: Sequence[str], paper_names: Sequence[str] = (), *, n_examples: int,
+    contrast: str | None = None,
 ) -> list[Task]:
     """A sweep's tasks: ``names`` as registered (embedded tasks, exact truth), then
     ``paper_names`` on random-weight stand-ins (labelled as such in every table and
-    figure), each with ``n_examples`` prompts per set."""
-    tasks = [load_task(name, n_examples=n_examples) for name in names]
+    figure), each with ``n_examples`` prompts per set. ``contrast``: the contrast design
+    of every task that offers a choice (``TaskInfo.contrasts``; the others keep their own
+    negatives); None: each task's default."""
+    from sae_core.tasks import task_info
+
+    def options(name: str) -> dict:
+        info = task_info(name)
+        offers = contrast is not None and info is not None and contrast in info.contrasts
+        return {"contrast": contrast} if offers else {}
+
+    tasks = [load_task(name, n_examples=n_examples, **options(name)) for name in names]
     stand_ins = [
         load_task(name, n_examples=n_examples, model_source="random") for name in paper_names
     ]
@@ -408,9 +555,11 @@ def head_roles(task: Task) -> np.ndarray:
                 roles[layer, head] = ROLE_TRUTH
             elif owners is not None:
                 who = owners[layer][head]
-                roles[layer, head] = {"random": ROLE_RANDOM, "": ROLE_EMPTY}.get(
-                    who, ROLE_COMPILED
-                )
+                # "random-visible": a random head that reads the minimal contrast's
+                # private values (models.stacking.VISIBLE_OWNER), still a random distractor
+                roles[layer, head] = {
+                    "random": ROLE_RANDOM, "random-visible": ROLE_RANDOM, "": ROLE_EMPTY
+                }.get(who, ROLE_COMPILED)
     return roles
 
 

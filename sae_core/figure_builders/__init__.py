@@ -13,13 +13,23 @@ random-weight stand-ins say so in their title, and figures from pretrained check
 carry each checkpoint's :class:`~sae_core.types.ModelProvenance` (the builder's job, both
 checked here). :func:`regenerate` saves each figure atomically as PNG and records, per
 figure, the command, commit, model source (with the checkpoints' repo, commit, weight
-SHA-256 and tokenizer), device, date and seconds in ``figures/PROVENANCE`` (JSON;
-entries of figures not regenerated this time are kept).
+SHA-256 and tokenizer), device, date, seconds and workers in ``figures/PROVENANCE``
+(JSON; entries of figures not regenerated this time are kept).
+
+Figures are independent jobs (:mod:`sae_core.experiments.engine`): ``sae-core figures
+--workers N`` builds them on N local worker processes, ``--scheduler ADDRESS`` on a Dask
+cluster. A figure's PNG and its record are written by the job that built it as it
+finishes, so a run that dies loses none of them (the next run reuses them); this process
+alone writes PROVENANCE, once, at the end.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as _dt
+import hashlib
+import json
 import pkgutil
 import subprocess
 import sys
@@ -30,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from sae_core.device import describe_device
+from sae_core.experiments.engine import Engine, run_jobs
 from sae_core.paper.settings import DEFAULT_SEEDS
 from sae_core.records import atomic_path, read_json, write_json_atomic
 from sae_core.registry import Registry
@@ -150,19 +161,146 @@ def _mark_fast(fig) -> None:
     fig.text(0.5, 0.0, FAST_MARK, ha="center", va="top", fontsize="large", color="tab:red")
 
 
+def built_together() -> tuple[tuple[str, ...], ...]:
+    """Figures that share one computation through their module's cache, so on Dask each
+    group is built one figure after the other in one job and the computation runs once:
+    ``compare_auc`` and ``compare_auc_vs_time`` (one comparison, ``figure_builders/
+    compare.py``), and the four figures of each paper task (one discovery,
+    ``figure_builders/paper_tasks.py``: ``{task}_{kind}`` for ``TASK_FIGURES``)."""
+    from sae_core.plots.paper_tasks import TASK_FIGURES
+    from sae_core.tasks.catalog import PAPER_TASKS
+
+    paper = tuple(tuple(f"{task.replace('-', '_')}_{kind}" for kind in TASK_FIGURES)
+                  for task in PAPER_TASKS)
+    return (("compare_auc", "compare_auc_vs_time"), *paper)
+
+
+PARTS = ".PROVENANCE.parts"
+"""Folder beside PROVENANCE (in the output folder) of the records of figures finished by
+a run that has not ended yet: one JSON file per figure, written (atomically) by the job
+that saved its PNG. A run that ends merges them into PROVENANCE and removes them; a run
+that dies leaves them, and the next run with the same settings reuses those figures."""
+
+
+def _jobs(names: Sequence[str]) -> list[tuple[str, ...]]:
+    """``names`` as jobs: one figure each, except :func:`built_together` groups (one job,
+    its figures in the order asked), placed where the group's first figure was asked."""
+    groups = built_together()
+    jobs, placed = [], set()
+    for name in names:
+        if name in placed:
+            continue
+        group = next((g for g in groups if name in g), (name,))
+        job = tuple(n for n in dict.fromkeys(names) if n in group)
+        jobs.append(job)
+        placed.update(job)
+    return jobs
+
+
+def _part_key(name: str, ctx: FigureContext) -> str:
+    """What a figure of this run depends on, hashed: its name, the context and the
+    package version (a rerun with other settings rebuilds it)."""
+    from sae_core.version import __version__
+
+    text = json.dumps({"name": name, "ctx": dataclasses.asdict(ctx), "version": __version__},
+                      sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _finished_part(out_dir: Path, name: str, ctx: FigureContext) -> dict | None:
+    """The record of ``name`` left by an interrupted run with this context (its PNG still
+    there), else None."""
+    path = out_dir / PARTS / f"{name}.json"
+    if not (path.exists() and (out_dir / f"{name}.png").exists()):
+        return None
+    part = read_json(path)
+    return part["entry"] if part.get("key") == _part_key(name, ctx) else None
+
+
+def build_figures(
+    specs: Sequence[FigureSpec],
+    ctx: FigureContext,
+    out_dir: str | Path,
+    record: dict[str, Any],
+) -> dict[str, dict]:
+    """Build and save the figures of one job of :func:`regenerate`, one after another.
+
+    Each PNG is saved atomically, then its provenance entry (``record`` plus the
+    figure's own fields) is written atomically to ``out_dir/.PROVENANCE.parts/`` so a run
+    that dies later keeps it. Returns the entries by figure name.
+    """
+    import matplotlib.pyplot as plt
+
+    out_dir = Path(out_dir)
+    entries = {}
+    for spec in specs:
+        t0 = time.perf_counter()
+        out = spec.builder(ctx)
+        _check_stand_in_title(spec.name, out)
+        _check_pretrained_provenance(spec.name, out)
+        if ctx.fast:
+            _mark_fast(out.figure)
+        _save_atomic(out.figure, out_dir / f"{spec.name}.png")
+        plt.close(out.figure)
+        entry = {
+            "file": f"{spec.name}.png",
+            "description": spec.description,
+            **record,
+            "model_source": out.model_source,
+            **({"model_provenance": [p.to_dict() for p in out.provenance]}
+               if out.provenance else {}),
+            "device": describe_device(ctx.device),
+            "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - t0, 2),
+            "fast": ctx.fast,
+            **({"notes": out.notes} if out.notes else {}),
+        }
+        write_json_atomic(out_dir / PARTS / f"{spec.name}.json",
+                          {"key": _part_key(spec.name, ctx), "entry": entry})
+        entries[spec.name] = entry
+    return entries
+
+
+def _expected_seconds(prov_path: Path, job: Sequence[str], fast: bool) -> float:
+    """Seconds the last recorded build of ``job``'s figures took with the same ``fast``
+    setting (0 where unknown): Dask starts the longest jobs first."""
+    try:
+        previous = read_json(prov_path)
+    except (FileNotFoundError, ValueError):
+        return 0.0
+    return float(sum(previous.get(n, {}).get("seconds", 0.0) for n in job
+                     if previous.get(n, {}).get("fast") == fast))
+
+
+def _record_provenance(prov_path: Path, entries: dict[str, dict]) -> None:
+    """Merge ``entries`` into PROVENANCE in one atomic write (read just before: another
+    run may have recorded figures meanwhile)."""
+    if not entries:
+        return
+    provenance = read_json(prov_path) if prov_path.exists() else {}
+    provenance.update(entries)
+    write_json_atomic(prov_path, dict(sorted(provenance.items())))
+
+
 def regenerate(
     out_dir: str | Path = "figures",
     names: Sequence[str] | None = None,
     ctx: FigureContext | None = None,
     progress: bool = True,
+    engine: Engine | None = None,
 ) -> dict[str, dict]:
     """Build and save the named figures (all by default); update ``out_dir/PROVENANCE``.
 
+    ``engine``: where the figures are built (:mod:`sae_core.experiments.engine`; None:
+    one after another here). On Dask each figure is one job (:func:`built_together`
+    figures share one), the longest known first; workers save the PNGs and this process
+    writes PROVENANCE once, atomically, when the jobs end (also when one fails: the
+    finished figures are recorded), each entry with its seconds and ``workers`` (the
+    engine in words). Figures finished by a run that died (their records are in
+    ``out_dir/.PROVENANCE.parts/``) are reused by the next run with the same context.
+
     Returns the provenance entries written this time, by figure name.
     """
-    import matplotlib.pyplot as plt
-    from tqdm.auto import tqdm
-
     ctx = ctx or FigureContext()
     registry = available_figures()
     names = list(registry) if names is None else list(names)
@@ -172,36 +310,26 @@ def regenerate(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     prov_path = out_dir / PROVENANCE
-    command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
-    commit, device = _commit(), describe_device(ctx.device)
-    written = {}
-    for name in tqdm(names, desc="figures", disable=not progress):
-        t0 = time.perf_counter()
-        spec = FIGURES.get(name)
-        out = spec.builder(ctx)
-        _check_stand_in_title(name, out)
-        _check_pretrained_provenance(name, out)
-        if ctx.fast:
-            _mark_fast(out.figure)
-        _save_atomic(out.figure, out_dir / f"{name}.png")
-        plt.close(out.figure)
-        entry = {
-            "file": f"{name}.png",
-            "description": spec.description,
-            "command": command,
-            "commit": commit,
-            "model_source": out.model_source,
-            **({"model_provenance": [p.to_dict() for p in out.provenance]}
-               if out.provenance else {}),
-            "device": device,
-            "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            "seconds": round(time.perf_counter() - t0, 2),
-            "fast": ctx.fast,
-            **({"notes": out.notes} if out.notes else {}),
-        }
-        written[name] = entry
-        # read again before each write: another run may have recorded figures meanwhile
-        provenance = read_json(prov_path) if prov_path.exists() else {}
-        provenance[name] = entry
-        write_json_atomic(prov_path, dict(sorted(provenance.items())))
-    return written
+    record = {
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "commit": _commit(),
+        "workers": "serial" if engine is None else engine.describe(),
+    }
+    resumed = {n: e for n in names if (e := _finished_part(out_dir, n, ctx)) is not None}
+    jobs = [job for job in _jobs(names) if not all(n in resumed for n in job)]
+    written = dict(resumed)
+    try:
+        run_jobs(
+            build_figures,
+            [(tuple(FIGURES.get(n) for n in job), ctx, out_dir, record) for job in jobs],
+            engine, labels=[" + ".join(job) for job in jobs], desc="figures",
+            progress=progress, on_result=lambda _, entries: written.update(entries),
+            priorities=[_expected_seconds(prov_path, job, ctx.fast) for job in jobs],
+        )
+    finally:
+        _record_provenance(prov_path, {n: written[n] for n in names if n in written})
+    for name in names:  # the run ended: PROVENANCE holds them now
+        (out_dir / PARTS / f"{name}.json").unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        (out_dir / PARTS).rmdir()  # if no other run's records are left in it
+    return {n: written[n] for n in names}
