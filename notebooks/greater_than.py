@@ -16,8 +16,9 @@
 # %% [markdown]
 # # Greater-than: SAE circuit discovery in GPT-2 small
 #
-# **Reproduces** the greater-than row of the headline results of O'Neill & Bui (arXiv
-# 2405.12522): ROC AUC of the SAE method's node scores (0.855 +- 0.036) and of its
+# **Reproduces** the greater-than row of the paper's headline results table (O'Neill & Bui,
+# arXiv 2405.12522; FACTS.md "Headline numbers"): ROC AUC of the SAE method's node
+# scores (0.855 +- 0.036) and of its
 # edge scores (0.873 +- 0.020; the "edge ROC", a head score made from the edge matrix,
 # scored against head truth), mean +- sd over 10 trials, against the 9-head
 # greater-than circuit of Hanna et al. 2023. The paper's numbers
@@ -31,10 +32,18 @@
 # **Weights.** `MODEL_SOURCE` is "pretrained" when GPT-2 small is in the local Hugging
 # Face cache, and "random" otherwise: a **random-weight stand-in** of the same
 # architecture. Numbers, tables and figures from a stand-in test the pipeline only
-# and say nothing about the paper's claim; every one of them is labelled. This
-# notebook is committed without outputs for that reason. `SAE_CORE_FAST=1` picks tiny
-# settings (used by the tests); the full settings are the paper's (250 + 250 prompts,
-# 10 seeds, 500 SAE steps).
+# and say nothing about the paper's claim; every one of them is labelled. The outputs
+# committed with this notebook come from such a stand-in run (see **Runtime**).
+# `SAE_CORE_FAST=1` picks tiny settings (used by the tests); the full settings are the
+# paper's (250 + 250 prompts, 10 seeds, 500 SAE steps).
+#
+# **Runtime** (the whole notebook, `jupyter nbconvert --execute`, on 2 CPU cores shared
+# with other jobs, load average about 23): **fast** settings (`SAE_CORE_FAST=1`: 20 + 20
+# prompts, 2 seeds, 50 SAE steps) 109 s. The committed outputs are from that fast run.
+# **Full** settings were not run on that machine (well over the 6 minutes we allow
+# there); for scale, the same discovery at full settings with 5 seeds (this notebook
+# runs 10) took 119 s in `sae-core figures greater_than_circuit` on 2 CPU cores
+# (`figures/PROVENANCE`, 2026-11-26).
 
 # %% tags=["parameters"]
 import os
@@ -68,14 +77,20 @@ pd.set_option("display.precision", 3)
 pd.set_option("display.max_colwidth", 80)
 config = paper_config(TASK, steps=STEPS, n_train=N_TRAIN, device=DEVICE,
                       paper_quirks=PAPER_QUIRKS)
+task = task_report.load_paper_task(TASK, model_source=MODEL_SOURCE, n_examples=N_EXAMPLES,
+                                   device=DEVICE)
+# first output: what the model is (a stand-in, or the checkpoint's record), which settings
+# run (fast ones are not the paper's sizes), and the paper's numbers to compare with
+print(task_report.model_summary(task))
+if FAST:
+    print(f"FAST settings (SAE_CORE_FAST=1): {N_EXAMPLES} + {N_EXAMPLES} prompts, "
+          f"{len(SEEDS)} seeds, {STEPS} SAE steps - not the paper's sizes")
 print(task_report.settings_summary(TASK, config, fast=FAST))
 
 # %% [markdown]
 # ## The task
 
 # %%
-task = task_report.load_paper_task(TASK, model_source=MODEL_SOURCE, n_examples=N_EXAMPLES,
-                                   device=DEVICE)
 print(task_report.task_summary(task))
 
 # %% [markdown]

@@ -18,10 +18,11 @@ def demo_auc(ctx: FigureContext) -> FigureOutput:
     config = SAEConfig(device=ctx.device)
     if ctx.fast:
         config = dataclasses.replace(config, steps=100)
+    seeds = ctx.seeds[:2] if ctx.fast else ctx.seeds
     rows = run_tasks(
         EMBEDDED_TASKS,
         poolings=("mean",) if ctx.fast else POOLINGS,
-        seeds=ctx.seeds[:2] if ctx.fast else ctx.seeds,
+        seeds=seeds,
         config=config,
         task_options={"n_examples": 100} if ctx.fast else None,
         progress=False,
@@ -29,5 +30,5 @@ def demo_auc(ctx: FigureContext) -> FigureOutput:
     return FigureOutput(
         plot_auc_summary(rows),
         model_source="compiled+trained",
-        notes={"tasks": list(EMBEDDED_TASKS), "seeds": len(ctx.seeds), "fast": ctx.fast},
+        notes={"tasks": list(EMBEDDED_TASKS), "seeds": len(seeds), "fast": ctx.fast},
     )

@@ -14,11 +14,17 @@ _FAST_STEPS = 30
 _FAST_SEEDS = 2
 
 
+SWEEP_CONTRAST = "rearranged"
+"""The contrast of the tracr tasks in the ablation figures and ``tracr_codes``: their
+rearranged negatives, a stress test of the method's assumption (every order-reading head
+sees the contrast), as when these figures were first made; the induction toy keeps its
+own negatives. Minimal-pair versions are the contrast-visibility figures' subject."""
+
+
 def _setup(ctx: FigureContext, tasks_full: tuple[str, ...], n_examples_full: int):
     import dataclasses
 
     from sae_core.config import SAEConfig
-    from sae_core.tasks import load_task
 
     config = SAEConfig(device=ctx.device)
     if ctx.fast:
@@ -26,7 +32,9 @@ def _setup(ctx: FigureContext, tasks_full: tuple[str, ...], n_examples_full: int
         names, n_examples, seeds = ("induction-toy",), 40, ctx.seeds[:_FAST_SEEDS]
     else:
         names, n_examples, seeds = tasks_full, n_examples_full, ctx.seeds
-    tasks = [load_task(name, n_examples=n_examples) for name in names]
+    from sae_core.experiments.sweeps import load_tasks
+
+    tasks = load_tasks(names, n_examples=n_examples, contrast=SWEEP_CONTRAST)
     return tasks, seeds, config
 
 
@@ -46,7 +54,8 @@ def n_train_examples(ctx: FigureContext) -> FigureOutput:
     n_count = 10 if ctx.fast else 100
     tasks, seeds, config = _setup(ctx, ABLATION_TASKS, max(grid) + n_count)
     df = sweep_tasks(tasks, {"n_train": grid}, seeds, config, n_count=n_count, progress=False)
-    fig = plot_sweep(df, x="n_train", mark=10, title="AUC vs SAE training examples per set")
+    fig = plot_sweep(df, x="n_train", mark=10,
+                     title="How AUC changes with the number of SAE training prompts (paper: 10)")
     return FigureOutput(fig, _source(df), notes={"grid": list(grid), "n_count": n_count})
 
 
@@ -62,7 +71,8 @@ def n_code_examples(ctx: FigureContext) -> FigureOutput:
     grid = (5, 20) if ctx.fast else N_EXAMPLES_GRID
     tasks, seeds, config = _setup(ctx, ABLATION_TASKS, SAEConfig().n_train + max(grid))
     df = sweep_tasks(tasks, {"n_count": grid}, seeds, config, progress=False)
-    fig = plot_sweep(df, x="n_count", title="AUC vs examples counted for codes per set")
+    fig = plot_sweep(df, x="n_count",
+                     title="How AUC changes with the number of prompts whose codes are counted")
     return FigureOutput(fig, _source(df), notes={"grid": list(grid)})
 
 
@@ -106,7 +116,7 @@ def tracr_codes(ctx: FigureContext) -> FigureOutput:
     seeds = ctx.seeds[:_FAST_SEEDS] if ctx.fast else ctx.seeds
     tables = []
     for name in names:
-        task = load_task(name, n_examples=40 if ctx.fast else 250)
+        task = load_task(name, n_examples=40 if ctx.fast else 250, contrast=SWEEP_CONTRAST)
         caches = {}
         df = sweep(task, {"pooling": ("mean",)}, seeds, config, caches=caches,
                    keep_discoveries=True, progress=False)

@@ -16,9 +16,28 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sae_core.plots.style import (
+    CHANCE_STYLE,
+    TRUTH_COLOR,
+    figure_handles,
+    finish,
+    legend_outside,
+    method_color,
+)
 from sae_core.types import STAND_IN_LABEL, Discovery, label_source
 
-KIND_COLOURS = {"positive-only": "tab:green", "shared": "tab:grey", "negative-only": "tab:red"}
+KIND_COLOURS = {"positive-only": "#2ca02c", "shared": "#7f7f7f", "negative-only": "#d62728"}
+"""Colour of each kind of code: seen on positives only, on both, on negatives only."""
+
+CONDITION_COLOURS = {
+    "clean": "#444444",
+    "truth": TRUTH_COLOR,
+    "sae circuit": method_color("sae"),
+    "random": method_color("random"),
+}
+"""Colour of each faithfulness condition (the same in every faithfulness figure)."""
+
+_LOGIT_DIFF = "logit difference, answer - wrong\n(logits; higher = behaviour kept)"
 
 
 def _stand_in_suffix(frame: pd.DataFrame) -> str:
@@ -37,30 +56,34 @@ def plot_faithfulness(tables: pd.DataFrame | Sequence[pd.DataFrame]) -> Figure:
     stand-in compares nothing: its title says so).
     """
     tables = [tables] if isinstance(tables, pd.DataFrame) else list(tables)
-    fig, axes = plt.subplots(1, len(tables), figsize=(4.6 * len(tables), 3.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(tables), figsize=(4.6 * len(tables) + 2.0, 3.9),
+                             squeeze=False, layout="constrained")
     for ax, table in zip(axes[0], tables, strict=True):
         x = np.arange(len(table))
         sds = np.nan_to_num(table["sd"].to_numpy(dtype=float))
-        colours = ["tab:blue" if c != "random" else "tab:grey" for c in table["condition"]]
-        ax.bar(x, table["logit_diff"], yerr=sds, capsize=3, color=colours, label="ours")
+        colours = [CONDITION_COLOURS.get(c, "#333333") for c in table["condition"]]
+        ax.bar(x, table["logit_diff"], yerr=sds, capsize=3, color=colours,
+               label="ours (bar colour = condition)")
         paper = table["paper_logit_diff"].to_numpy(dtype=float)
         if np.isfinite(paper).any():
             ax.scatter(x, paper, marker="D", color="black", zorder=3, label="paper")
-            ax.legend(fontsize=7)
         labels = [
             c if pd.isna(n) else f"{c}\n({n:g} heads)"
             for c, n in zip(table["condition"], table["n_heads"], strict=True)
         ]
         ax.set_xticks(x)
         ax.set_xticklabels(labels, fontsize=7)
+        ax.set_xlabel("heads kept (all others mean-ablated)")
         ax.axhline(0, color="black", lw=0.5)
-        ax.set_ylabel("logit difference (answer - wrong)")
+        ax.set_ylabel(_LOGIT_DIFF)
         title = str(table["task"].iloc[0])
         if STAND_IN_LABEL not in title and (table["model_source"] == "random").any():
             title += f" ({STAND_IN_LABEL})"
-        ax.set_title(f"{title}\nothers mean-ablated", fontsize=9)
-    fig.tight_layout()
-    return fig
+        ax.set_title(title, fontsize=9)
+    legend_outside(axes[0, -1], *figure_handles(fig))
+    return finish(fig, "Does the circuit alone keep the behaviour? Logit difference with "
+                       "every other head mean-ablated",
+                  "error bars: sd over SAE seeds (over random circuits for 'random')")
 
 
 def plot_faithfulness_by_size(by_size: pd.DataFrame, ax=None) -> Figure:
@@ -69,25 +92,28 @@ def plot_faithfulness_by_size(by_size: pd.DataFrame, ax=None) -> Figure:
 
     ``by_size``: from :func:`sae_core.experiments.faithfulness_report.faithfulness_by_size`.
     """
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(5, 3.6))
+    own = ax is None
+    fig, ax = plt.subplots(figsize=(7, 3.8), layout="constrained") if own else (ax.figure, ax)
     grouped = by_size.groupby("size")
     sizes = np.asarray(sorted(grouped.groups))
     circuit = grouped["circuit"].agg(["mean", "std"]).reindex(sizes)
     random = grouped["random"].mean().reindex(sizes)
     random_sd = grouped["random_sd"].mean().reindex(sizes)
     ax.errorbar(sizes, circuit["mean"], yerr=np.nan_to_num(circuit["std"]), marker="o",
-                capsize=3, label="SAE top-k heads")
-    ax.errorbar(sizes, random, yerr=np.nan_to_num(random_sd), marker="s", color="tab:grey",
-                capsize=3, label="random k heads")
-    ax.axhline(by_size["clean"].iloc[0], ls="--", color="black", lw=1, label="clean model")
+                capsize=3, color=CONDITION_COLOURS["sae circuit"], label="SAE top-k heads")
+    ax.errorbar(sizes, random, yerr=np.nan_to_num(random_sd), marker="s",
+                color=CONDITION_COLOURS["random"], capsize=3, label="random k heads")
+    ax.axhline(by_size["clean"].iloc[0], ls="--", color=CONDITION_COLOURS["clean"], lw=1,
+               label="clean model")
     truth = by_size["truth"].iloc[0]
     if np.isfinite(truth):
-        ax.axhline(truth, ls=":", color="tab:green", lw=1.5, label="ground-truth circuit")
+        ax.axhline(truth, ls=":", color=CONDITION_COLOURS["truth"], lw=1.5,
+                   label="ground-truth circuit")
     ax.set_xlabel("heads kept (k); all others mean-ablated")
-    ax.set_ylabel("logit difference (answer - wrong)")
-    ax.set_title(f"{by_size['task'].iloc[0]}: faithfulness by circuit size", fontsize=9)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
+    ax.set_ylabel(_LOGIT_DIFF)
+    ax.set_title(f"{by_size['task'].iloc[0]}: does a larger SAE circuit keep more of the "
+                 "behaviour?", fontsize=9)
+    legend_outside(ax)
     return fig
 
 
@@ -98,21 +124,23 @@ def plot_across_models(table: pd.DataFrame) -> Figure:
     ``table``: from :func:`sae_core.experiments.faithfulness_report.faithfulness_across_tasks`.
     Stand-in tasks are labelled on their tick and in the title.
     """
-    fig, ax = plt.subplots(figsize=(max(6, 1.9 * len(table)), 3.8))
+    fig, ax = plt.subplots(figsize=(max(7.5, 1.9 * len(table) + 2), 4.0), layout="constrained")
     x = np.arange(len(table))
     width = 0.2
     series = [
-        ("clean", None, "black"),
-        ("circuit", "circuit_sd", "tab:blue"),
-        ("random", "random_sd", "tab:grey"),
-        ("truth", None, "tab:green"),
+        ("clean", None, CONDITION_COLOURS["clean"]),
+        ("circuit", "circuit_sd", CONDITION_COLOURS["sae circuit"]),
+        ("random", "random_sd", CONDITION_COLOURS["random"]),
+        ("truth", None, CONDITION_COLOURS["truth"]),
     ]
     for k, (column, sd, colour) in enumerate(series):
         values = table[column].to_numpy(dtype=float)
         if not np.isfinite(values).any():
             continue
         err = None if sd is None else np.nan_to_num(table[sd].to_numpy(dtype=float))
-        label = {"circuit": "SAE circuit", "random": "random circuits"}.get(column, column)
+        label = {"clean": "clean model", "circuit": "SAE circuit",
+                 "random": "random circuits (same size)",
+                 "truth": "ground-truth circuit"}[column]
         ax.bar(x + (k - 1.5) * width, values, width, yerr=err, capsize=2, color=colour,
                label=label)
     ticks = [
@@ -123,13 +151,17 @@ def plot_across_models(table: pd.DataFrame) -> Figure:
     ]
     ax.set_xticks(x)
     ax.set_xticklabels(ticks, fontsize=7)
+    ax.set_xlabel("model (SAE circuit size / heads in the model)")
     ax.axhline(0, color="black", lw=0.5)
-    ax.set_ylabel("logit difference (answer - wrong)")
-    ax.legend(fontsize=7, ncol=2, loc="upper left")
-    ax.set_title("Induction across models: faithfulness of the SAE circuit"
-                 + _stand_in_suffix(table), fontsize=9)
-    fig.tight_layout()
-    return fig
+    ax.set_ylabel(_LOGIT_DIFF)
+    legend_outside(ax)
+    if _stand_in_suffix(table):
+        ax.set_title(f"models marked 'stand-in' are {STAND_IN_LABEL}s: they test the "
+                     "pipeline, not the paper", fontsize=8)
+    return finish(fig, "Induction across models: does the SAE circuit alone keep the "
+                       "induction behaviour?",
+                  "all other heads mean-ablated; error bars: sd over seeds (SAE circuit), "
+                  "over random circuits (random)")
 
 
 def plot_code_split(
@@ -147,8 +179,8 @@ def plot_code_split(
     heads = list(heads)
     n_cols = min(len(heads), 4)
     n_rows = -(-len(heads) // n_cols)
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(3.4 * n_cols, 2.6 * n_rows),
-                             squeeze=False)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(3.4 * n_cols, 2.9 * n_rows + 0.6),
+                             squeeze=False, layout="constrained")
     for ax, head in zip(axes.ravel(), heads, strict=False):
         table = (tables or {}).get(head)
         table = code_table(discovery, head) if table is None else table
@@ -161,15 +193,16 @@ def plot_code_split(
         n_unique = int((table["kind"] == "positive-only").sum())
         ax.set_title(f"head {head}: {n_unique} positive-only of {len(table)} codes", fontsize=8)
         ax.set_xticks([])
-        ax.set_ylabel("rows: + positive / - negative", fontsize=7)
+        ax.set_xlabel("codes of this head (most frequent first)", fontsize=7)
+        ax.set_ylabel("prompts with this code\n(up: positives, down: negatives)", fontsize=7)
     for ax in axes.ravel()[len(heads):]:
         ax.set_visible(False)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in KIND_COLOURS.values()]
-    fig.legend(handles, list(KIND_COLOURS), fontsize=7, loc="lower center", ncol=3)
-    fig.suptitle(f"{label_source(discovery.task_name, discovery.model_source)}: codes by label "
-                 f"(seed {discovery.seed})", fontsize=9)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
-    return fig
+    legend_outside(fig, handles, [f"{k} code" for k in KIND_COLOURS], where="bottom", ncol=3)
+    return finish(fig, f"{label_source(discovery.task_name, discovery.model_source)}: the top "
+                       "heads' codes tell positives from negatives",
+                  f"codes seen only on positives (green) are what the node score counts; "
+                  f"seed {discovery.seed}")
 
 
 def plot_code_stats(stats: pd.DataFrame, discovery: Discovery, axes=None) -> Figure:
@@ -182,7 +215,7 @@ def plot_code_stats(stats: pd.DataFrame, discovery: Discovery, axes=None) -> Fig
     """
     columns = ("normalized_mi", "adjusted_mi", "held_out_accuracy")
     if axes is None:
-        fig, axes = plt.subplots(1, len(columns), figsize=(10.5, 3.3))
+        fig, axes = plt.subplots(1, len(columns), figsize=(12, 3.5), layout="constrained")
     else:
         fig = axes[0].figure
     truth = stats["in_truth"].to_numpy(bool) if "in_truth" in stats else None
@@ -191,15 +224,15 @@ def plot_code_stats(stats: pd.DataFrame, discovery: Discovery, axes=None) -> Fig
             ax.scatter(stats["node_score"], stats[column], s=18)
         else:
             ax.scatter(stats.loc[~truth, "node_score"], stats.loc[~truth, column], s=18,
-                       color="tab:grey", label="other heads")
+                       color=method_color("random"), label="other heads")
             ax.scatter(stats.loc[truth, "node_score"], stats.loc[truth, column], s=22,
-                       color="tab:green", label="ground truth")
-            ax.legend(fontsize=7)
+                       color=TRUTH_COLOR, label="ground-truth head")
         ax.set_xlabel("node score (positive-only codes)")
-        ax.set_ylabel(column.replace("_", " "))
+        ax.set_ylabel(column.replace("_", " ").replace("mi", "mutual information"))
         if column == "held_out_accuracy":
-            ax.axhline(0.5, ls=":", color="black", lw=1)
-    fig.suptitle(f"{label_source(discovery.task_name, discovery.model_source)}: node score vs "
-                 f"how the code predicts the label (seed {discovery.seed})", fontsize=9)
-    fig.tight_layout()
-    return fig
+            ax.axhline(0.5, label="chance (accuracy 0.5)", **CHANCE_STYLE)
+    if any(ax.get_legend_handles_labels()[1] for ax in axes):
+        legend_outside(axes[-1], *figure_handles(fig))
+    return finish(fig, f"{label_source(discovery.task_name, discovery.model_source)}: do heads "
+                       "with high node scores have codes that predict the label?",
+                  f"one dot per head; seed {discovery.seed}")

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from sae_core.experiments.model_size import STAGES, RuntimeResult
 from sae_core.paper.numbers import RUNTIME_GPU_S
+from sae_core.plots.style import finish, legend_outside
 from sae_core.types import STAND_IN_LABEL
 
 _STAGE_COLOURS = {
@@ -39,7 +40,7 @@ def plot_runtime(result: RuntimeResult) -> Figure:
     """
     names = list(result.model_names)
     x = np.arange(len(names))
-    fig, (ax_stack, ax_total) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (ax_stack, ax_total) = plt.subplots(1, 2, figsize=(13, 4.4), layout="constrained")
     bottom = np.zeros(len(names))
     for stage in STAGES:
         vals = np.array([m.seconds[stage] for m in result.models])
@@ -56,24 +57,25 @@ def plot_runtime(result: RuntimeResult) -> Figure:
         ax.set_xticklabels(
             [f"{m.model}\n{m.n_heads_total} heads" for m in result.models], fontsize=8
         )
-    ax_stack.set_ylabel("seconds")
+        ax.set_xlabel("model (attention heads)")
+    ax_stack.set_ylabel("wall time (seconds)")
     ax_stack.set_title("ours, by stage", fontsize=9)
-    ax_stack.legend(fontsize=7, loc="upper left")
+    legend_outside(ax_stack, title="stage")
 
     totals = np.array([m.total for m in result.models])
     ax_total.bar(x, totals, 0.6, color="#4c72b0", label="ours (method on a loaded model)")
     ax_total.set_yscale("log")
-    ax_total.set_ylabel("seconds (log)")
+    ax_total.set_ylabel("wall time (seconds, log scale)")
     ax_total.set_title("whole method: ours vs the paper", fontsize=9)
-    ax_total.legend(fontsize=7, loc="upper left")
+    legend_outside(ax_total)
     for xi, t in zip(x, totals, strict=True):
         ax_total.annotate(f"{t:.1f}", (xi, t), ha="center", va="bottom", fontsize=7)
 
-    fig.suptitle(
-        f"SAE method wall time by model size ({STAND_IN_LABEL}, "
-        f"{_device_label(result.device)}): {result.n_prompts}+{result.n_prompts} prompts of "
-        f"{result.prompt_length} tokens, {result.config.steps} SAE steps",
-        fontsize=10,
+    return finish(
+        fig,
+        "How the SAE method's wall time grows with model size, stage by stage, beside the "
+        "paper's GPU times",
+        f"{STAND_IN_LABEL} models on {_device_label(result.device)}: "
+        f"{result.n_prompts}+{result.n_prompts} prompts of {result.prompt_length} tokens, "
+        f"{result.config.steps} SAE steps",
     )
-    fig.tight_layout()
-    return fig

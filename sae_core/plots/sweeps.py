@@ -12,6 +12,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sae_core.plots.style import (
+    ROLE_COLORS,
+    auc_axis,
+    axis_label,
+    draw_chance,
+    figure_handles,
+    finish,
+    legend_outside,
+)
 from sae_core.types import STAND_IN_LABEL
 
 
@@ -27,7 +36,7 @@ def _label_col(df: pd.DataFrame) -> str:
 
 def _stand_in_note(df: pd.DataFrame) -> str:
     if "model_source" in df.columns and (df["model_source"] == "random").any():
-        return f" [includes {STAND_IN_LABEL} tasks: not the paper's numbers]"
+        return f"; includes {STAND_IN_LABEL} tasks (dashed): not the paper's numbers"
     return ""
 
 
@@ -48,7 +57,8 @@ def plot_sweep(
     """
     label_col = _label_col(df)
     fig, axes = plt.subplots(
-        1, len(metrics), figsize=(4.2 * len(metrics), 3.4), squeeze=False, sharey=True
+        1, len(metrics), figsize=(4.2 * len(metrics) + 2.2, 3.6), squeeze=False, sharey=True,
+        layout="constrained",
     )
     for ax, metric in zip(axes[0], metrics, strict=True):
         for label in _labels(df):
@@ -61,29 +71,26 @@ def plot_sweep(
             ls = "--" if STAND_IN_LABEL in label else "-"
             (line,) = ax.plot(xs, mean, ls, marker="o", ms=3, label=label)
             ax.fill_between(xs, mean - sd, mean + sd, color=line.get_color(), alpha=0.2, lw=0)
-        ax.axhline(0.5, ls=":", c="grey", lw=1)
+        draw_chance(ax)
         if mark is not None:
-            ax.axvline(mark, ls=":", c="k", lw=1)
+            ax.axvline(mark, ls="--", c="#7f7f7f", lw=1, label=f"paper's setting ({mark:g})")
         if logx:
             ax.set_xscale("log")
             ticks = np.sort(pd.unique(df[x].dropna()).astype(float))
             ax.set_xticks(ticks)
             ax.set_xticklabels([f"{v:g}" for v in ticks])
             ax.minorticks_off()
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_xlabel(x.replace("_", " "))
-        ax.set_ylabel(metric.replace("_", " "))
-        ax.set_title(metric.replace("_", " "), fontsize=9)
-    axes[0, 0].legend(fontsize=7, loc="lower left")
+        auc_axis(ax, metric, chance=False)
+        ax.set_ylim(-0.02, 1.05)
+        ax.set_xlabel(axis_label(x) + (" (log scale)" if logx else ""))
+        ax.set_title(axis_label(metric), fontsize=9)
+    legend_outside(axes[0, -1], *figure_handles(fig), title="task (band: ± sd)")
     n_seeds = df["seed"].nunique() if "seed" in df.columns else 1
-    fig.suptitle(
-        (title or f"AUC vs {x.replace('_', ' ')}")
-        + f" (mean +- sd over {n_seeds} seeds)"
-        + _stand_in_note(df),
-        fontsize=10,
+    return finish(
+        fig,
+        title or f"How AUC changes with {axis_label(x)}",
+        f"mean ± sd over {n_seeds} seeds" + _stand_in_note(df),
     )
-    fig.tight_layout()
-    return fig
 
 
 def plot_contour(
@@ -112,7 +119,7 @@ def plot_contour(
     for ax in panels[len(labels):]:
         ax.set_visible(False)
     cs = None
-    for k, (ax, label) in enumerate(zip(panels, labels, strict=False)):
+    for ax, label in zip(panels, labels, strict=False):
         sub = df[df[label_col] == label]
         table = sub.groupby([y, x])[metric].mean().unstack(x).sort_index().sort_index(axis=1)
         xs, ys = table.columns.to_numpy(dtype=float), table.index.to_numpy(dtype=float)
@@ -129,7 +136,8 @@ def plot_contour(
                             bbox={"boxstyle": "round,pad=0.1", "fc": "w", "alpha": 0.6,
                                   "lw": 0})
         if mark is not None:
-            ax.plot(*mark, marker="*", ms=12, c="r", mec="w", zorder=5)
+            ax.plot(*mark, marker="*", ms=12, c="r", mec="w", zorder=5, ls="",
+                    label=f"paper's setting ({mark[0]:g}, {mark[1]:g})")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xticks(xs)
@@ -140,20 +148,21 @@ def plot_contour(
         ax.set_xlim(xs.min() / 1.25, xs.max() * 1.25)
         ax.set_ylim(ys.min() / 1.4, ys.max() * 1.4)
         ax.minorticks_off()
-        ax.set_xlabel(x.replace("_", " "))
-        if k % n_cols == 0:
-            ax.set_ylabel(y.replace("_", " "))
+        ax.set_xlabel(axis_label(x) + " (log scale)")
+        ax.set_ylabel(axis_label(y) + " (log scale)")
         ax.set_title(label, fontsize=9)
     if cs is not None:
         fig.colorbar(cs, ax=panels[: len(labels)],
-                     label=f"{metric.replace('_', ' ')} (mean over seeds)")
+                     label=f"{axis_label(metric)} (mean over seeds)")
+    if mark is not None:
+        legend_outside(fig, *figure_handles(fig), where="bottom")
     n_seeds = df["seed"].nunique() if "seed" in df.columns else 1
-    fig.suptitle(
-        f"{metric.replace('_', ' ')} over {x.replace('_', ' ')} x {y.replace('_', ' ')} "
-        f"({n_seeds} seeds)" + _stand_in_note(df),
-        fontsize=10,
+    return finish(
+        fig,
+        f"How {axis_label(metric)} depends on the SAE's {axis_label(x)} and "
+        f"{axis_label(y)}",
+        f"mean over {n_seeds} seeds, printed at each grid point" + _stand_in_note(df),
     )
-    return fig
 
 
 def plot_head_codes(
@@ -172,10 +181,10 @@ def plot_head_codes(
     n_cols = min(4, len(panels))
     n_rows = -(-len(panels) // n_cols)
     fig, axes = plt.subplots(
-        n_rows, n_cols, figsize=(3.4 * n_cols, 3.0 * n_rows), squeeze=False, sharey=True
+        n_rows, n_cols, figsize=(3.4 * n_cols, 3.1 * n_rows + 0.4), squeeze=False, sharey=True,
+        layout="constrained",
     )
     rng = np.random.default_rng(0)  # jitter only
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, (label, pooling) in zip(axes.ravel(), panels, strict=False):
         sub = table[(table[label_col] == label) & (table["pooling"] == pooling)]
         per_head = sub.groupby(["role", "head"])[value].mean().reset_index()
@@ -183,22 +192,22 @@ def plot_head_codes(
             vals = per_head[per_head["role"] == role][value].to_numpy(dtype=float)
             if vals.size == 0:
                 continue
-            color = colors[i % len(colors)]
+            color = ROLE_COLORS.get(role, "#333333")
             ax.bar(i, vals.mean(), color=color, alpha=0.35, width=0.7)
             ax.scatter(i + rng.uniform(-0.2, 0.2, vals.size), vals, s=12, color=color)
         ax.set_xticks(range(len(roles)))
         ax.set_xticklabels([r.replace(", ", ",\n").replace(" ", "\n", 1) for r in roles],
                            fontsize=7)
-        ax.set_title(f"{label} [{pooling}]", fontsize=8)
+        ax.set_title(f"{label} [{pooling} pooling]", fontsize=8)
+        ax.set_xlabel("head role")
     for ax in axes.ravel()[len(panels):]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
-        ax.set_ylabel(value.replace("_", " "))
+        ax.set_ylabel(axis_label(value))
     stand_in = any(STAND_IN_LABEL in str(p[0]) for p in panels)
-    fig.suptitle(
-        f"per-head {value.replace('_', ' ')} by role (dot = head, mean over seeds)"
-        + (f" [includes {STAND_IN_LABEL} tasks]" if stand_in else ""),
-        fontsize=10,
+    return finish(
+        fig,
+        f"Which kinds of head get the {axis_label(value)}: each head, by its role",
+        "dot = one head (mean over seeds), bar = the role's mean"
+        + (f"; includes {STAND_IN_LABEL} tasks" if stand_in else ""),
     )
-    fig.tight_layout()
-    return fig

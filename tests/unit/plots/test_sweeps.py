@@ -38,7 +38,8 @@ def test_plot_sweep_lines_and_stand_in_title():
     ax = fig.axes[0]
     assert len(ax.get_lines()) >= 2
     assert "random-weight stand-in" in fig._suptitle.get_text()
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = fig.axes[-1].get_legend()  # one legend, right of the last panel
+    labels = [t.get_text() for t in legend.get_texts()]
     assert "ioi (random-weight stand-in)" in labels
     means = df[df["task"] == "induction-toy"].groupby("n_train")["node_auc"].mean().to_numpy()
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), means)
@@ -80,7 +81,7 @@ def test_plot_head_codes():
     ax = fig.axes[0]
     heights = [p.get_height() for p in ax.patches]
     assert heights == [0, 1, 7]
-    assert ax.get_title() == "tracr-sort [mean]"
+    assert ax.get_title() == "tracr-sort [mean pooling]"
 
 
 def test_sweep_figures_are_registered():
