@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -117,7 +119,10 @@ pd.concat(
 # task's vocabulary.
 
 # %%
-tracr = sae_core.load_task(TRACR_TASK, n_examples=N_EXAMPLES)
+# The tracr tasks' rearranged negatives (the contrast these outputs were made with): a
+# stress test of the method's assumption. contrast="minimal" gives minimal pairs.
+CONTRAST = "rearranged"
+tracr = sae_core.load_task(TRACR_TASK, n_examples=N_EXAMPLES, contrast=CONTRAST)
 tracr_found = sae_core.discover(tracr, config, seed=SEED)
 tracr_decode = decoder_for(tracr)
 print(tracr.label, "truth", sorted(str(h) for h in tracr.ground_truth.heads), "node AUC",

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from sae_core.config import POOLINGS, SAEConfig
 from sae_core.paper.settings import DEFAULT_SEEDS, paper_settings
-from sae_core.tasks.catalog import EMBEDDED_TASKS
 from sae_core.version import __version__
 
 DESCRIPTION = """\
@@ -38,12 +37,17 @@ examples:
   sae-core compare tracr-sort induction-toy --json results/compare.json
   sae-core figures --list"""
 
-DEMO_DESCRIPTION = f"""\
-Run the SAE method on every embedded task (exact ground truth, offline), for each pooling
-and seed; print a table of node and edge AUC and write a figure and a JSON record.
-With the defaults ({len(EMBEDDED_TASKS)} tasks x {len(POOLINGS)} poolings x \
-{len(DEFAULT_SEEDS)} seeds) it takes about 5 minutes on 2 CPU cores
-(317 s measured, RESULTS.md), plus about a minute the first time, when numba compiles."""
+DEMO_DESCRIPTION = """\
+The verdict in two minutes: every embedded task (exact ground truth, offline), under each
+contrast design it offers (minimal pairs, the regime the method assumes; rearranged
+tokens, a stress test), the SAE method beside EAP and HISP. Prints one table (node AUC,
+edge AUC, seconds per run), writes one figure and a JSON record. About 2 minutes on 2
+CPU cores after install (3 SAE seeds, mean pooling), plus about a minute the first time,
+when numba compiles.
+
+--full: every pooling of the SAE method x 5 seeds, and ACDC (cut on tracr-scalable),
+EAP-IG and subnetwork probing too: about 2 hours on 2 CPU cores (RESULTS.md). Use
+--cache DIR to keep finished rows, so an interrupted run resumes."""
 
 FIGURES_DESCRIPTION = """\
 Regenerate the committed figures in figures/ with a provenance record (figures/PROVENANCE).
@@ -88,8 +92,8 @@ def non_negative_float(text: str) -> float:
     return value
 
 
-def _with_flags(base: SAEConfig, args: argparse.Namespace, **more) -> SAEConfig:
-    """``base`` with every SAE flag that was given (not None) replacing its field."""
+def _flag_overrides(args: argparse.Namespace, **more) -> dict:
+    """The SAE flags that were given (not None), by SAEConfig field."""
     flags = dict(
         n_features=args.n_features,
         l1=args.l1,
@@ -99,7 +103,12 @@ def _with_flags(base: SAEConfig, args: argparse.Namespace, **more) -> SAEConfig:
         paper_quirks=args.paper_quirks or None,
         **more,
     )
-    return dataclasses.replace(base, **{k: v for k, v in flags.items() if v is not None})
+    return {k: v for k, v in flags.items() if v is not None}
+
+
+def _with_flags(base: SAEConfig, args: argparse.Namespace, **more) -> SAEConfig:
+    """``base`` with every SAE flag that was given (not None) replacing its field."""
+    return dataclasses.replace(base, **_flag_overrides(args, **more))
 
 
 def discover_config(args: argparse.Namespace) -> SAEConfig:
@@ -284,37 +293,79 @@ def cmd_weights(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """`sae-core demo`: the embedded tasks x poolings x seeds; table, JSON and figure."""
-    figure = args.figure or str(Path(args.out) / "demo_auc.png")
+    """`sae-core demo`: the verdict table (task x contrast, SAE beside EAP and HISP), its
+    figure and JSON; ``--full``: every method, pooling and 5 seeds."""
+    figure = args.figure or str(Path(args.out) / "demo_verdict.png")
     json_path = args.json or str(Path(args.out) / "demo.json")
-    tasks = args.tasks or list(EMBEDDED_TASKS)
-    config = _with_flags(SAEConfig(), args)
     _check_paths({"--json": json_path, "--figure": figure})
     _check_device(args.device)
-    _check_tasks(tasks)
+    if args.tasks:
+        _check_tasks(args.tasks)
+    if args.cache:
+        from sae_core.records import check_writable_dir
+
+        check_writable_dir(args.cache, "--cache folder")
 
     import sae_core.experiments.demo as demo
     from sae_core.records import atomic_path, write_json_atomic
 
+    cases = [c for c in demo.DEMO_CASES if not args.tasks or c[0] in args.tasks]
+    cases += [(t, None) for t in args.tasks or () if t not in {c[0] for c in cases}]
+    seeds = tuple(range(args.seeds or len(demo.DEFAULT_SEEDS if args.full
+                                            else demo.VERDICT_SEEDS)))
+    methods = args.methods or (demo.FULL_METHODS if args.full else demo.DEMO_METHODS)
+    poolings = args.poolings or (POOLINGS if args.full else ("mean",))
+    overrides = _flag_overrides(args)
     _say_if_kernels_compile()
     start = time.perf_counter()
-    seeds = tuple(range(args.seeds))
-    rows = demo.run_tasks(tasks, poolings=args.poolings, seeds=seeds, config=config)
+    rows = demo.run_verdict(cases, methods, seeds, poolings=poolings, sae_overrides=overrides,
+                            cache_dir=args.cache)
     wall = time.perf_counter() - start
     print()
-    print(f"SAE circuit discovery, {len(seeds)} seeds, exact ground truth")
-    print(demo.format_table(rows))
+    print(f"Circuit discovery against exact truth: {len(seeds)} SAE seeds "
+          "(EAP and HISP are deterministic)")
+    print(demo.format_verdict(rows))
+    print("\nThe verdict (node AUC, mean over tasks; 0.5 = chance):")
+    for (contrast, method), value in sorted(demo.verdict_summary(rows).items()):
+        print(f"  {contrast:>10} negatives  {method:<20} {value:.3f}")
     print(f"\ndemo wall time: {wall:.1f} s")
-    record = {"rows": rows, "wall_s": wall, "seeds": list(seeds)}
+    record = {"rows": rows, "wall_s": wall, "seeds": list(seeds), "methods": list(methods),
+              "poolings": list(poolings), "full": bool(args.full)}
     code = _save(json_path, lambda path: write_json_atomic(path, record))
 
     def save_figure(path: Path) -> None:
-        from sae_core.plots import plot_auc_summary
+        from sae_core.plots.compare import plot_verdict
 
+        shown = [r for r in rows if r["method"] != "sae" or r["pooling"] == poolings[0]]
         with atomic_path(path) as tmp:
-            plot_auc_summary(rows).savefig(tmp, dpi=120, format="png")
+            plot_verdict(shown).savefig(tmp, dpi=120, format="png", bbox_inches="tight")
 
     return max(code, _save(figure, save_figure))
+
+
+def _add_engine_args(p: argparse.ArgumentParser) -> None:
+    """--workers and --scheduler: where the independent jobs of a command run."""
+    p.add_argument("--workers", type=count, metavar="N",
+                   help="run the independent jobs on a Dask cluster of N worker processes "
+                   "on this machine, each with cores/N torch threads (default: one after "
+                   "another in this process)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run them on a running Dask scheduler instead, e.g. "
+                   "tcp://host:8786 (workers started by `dask worker` or dask-jobqueue on "
+                   "SLURM/PBS) (default: none)")
+
+
+def _engine(args: argparse.Namespace):
+    """The :class:`~sae_core.experiments.engine.Engine` of --workers / --scheduler (None:
+    serial)."""
+    from sae_core.experiments.engine import engine_from
+
+    return engine_from(args.workers, args.scheduler)
+
+
+def _unreachable(err: ConnectionError) -> int:
+    print(f"sae-core: error: {err}", file=sys.stderr)
+    return 2
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
@@ -341,13 +392,20 @@ def cmd_figures(args: argparse.Namespace) -> int:
         device=args.device,
         cache_dir=args.cache,
     )
+    from sae_core.experiments.engine import SchedulerUnreachable
+
+    engine = _engine(args)
     _say_if_kernels_compile()
     start = time.perf_counter()
-    written = builders.regenerate(args.out, names=args.names or None, ctx=ctx)
+    try:
+        written = builders.regenerate(args.out, names=args.names or None, ctx=ctx,
+                                      engine=engine)
+    except SchedulerUnreachable as err:
+        return _unreachable(err)
     for entry in written.values():
         print(f"{entry['file']}: {entry['model_source']}, {entry['seconds']:.1f} s")
     print(f"wrote {len(written)} figures and {args.out}/PROVENANCE "
-          f"in {time.perf_counter() - start:.0f} s")
+          f"in {time.perf_counter() - start:.0f} s ({engine.describe() if engine else 'serial'})")
     return 0
 
 
@@ -373,8 +431,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     seeds = tuple(range(args.seeds))
     options = {"n_examples": args.n_examples} if args.n_examples is not None else None
-    df = cmp.compare(args.tasks, methods=args.methods, seeds=seeds, task_options=options,
-                     configs=configs, cache_dir=args.cache)
+    from sae_core.experiments.engine import SchedulerUnreachable
+
+    try:
+        df = cmp.compare(args.tasks, methods=args.methods, seeds=seeds, task_options=options,
+                         configs=configs, cache_dir=args.cache, engine=_engine(args))
+    except SchedulerUnreachable as err:
+        return _unreachable(err)
     wall = time.perf_counter() - start
     print()
     print(f"circuit discovery methods compared, {len(seeds)} seeds for stochastic methods")
@@ -435,20 +498,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("weights", help="per paper model: cached weights, where, their SHA-256")
     p.set_defaults(func=cmd_weights)
 
-    p = sub.add_parser("demo", help="every embedded task: AUC table and a figure (~5 min)",
-                       description=DEMO_DESCRIPTION, formatter_class=raw)
+    p = sub.add_parser("demo", help="the verdict: task x contrast, SAE beside EAP and HISP "
+                       "(~2 min)", description=DEMO_DESCRIPTION, formatter_class=raw)
+    p.add_argument("--full", action="store_true",
+                   help="every method, every pooling, 5 seeds: about 2 hours (default: off)")
     p.add_argument("--tasks", nargs="+", metavar="TASK",
-                   help=f"tasks to run (default: {' '.join(EMBEDDED_TASKS)})")
-    p.add_argument("--poolings", nargs="+", choices=POOLINGS, default=list(POOLINGS),
-                   help=f"poolings to run (default: {' '.join(POOLINGS)})")
-    _add_seeds_arg(p, "SAE seeds per task and pooling")
+                   help="tasks to run (default: every embedded task, each contrast it offers)")
+    p.add_argument("--methods", nargs="+", metavar="METHOD",
+                   help="methods to run (default: sae eap hisp; --full: all six)")
+    p.add_argument("--poolings", nargs="+", choices=POOLINGS,
+                   help="poolings of the SAE method (default: mean; --full: all three)")
+    p.add_argument("--seeds", type=count, metavar="N",
+                   help="SAE seeds 0..N-1 (default: 3; --full: 5)")
     p.add_argument("--out", default="results", metavar="DIR",
                    help="folder of the figure and the JSON record (default: %(default)s)")
     p.add_argument("--figure", metavar="PATH",
-                   help="the AUC figure (PNG) (default: OUT/demo_auc.png)")
+                   help="the verdict figure (PNG) (default: OUT/demo_verdict.png)")
     p.add_argument("--json", metavar="PATH",
                    help="every row, per-seed numbers included (default: OUT/demo.json)")
-    _add_config_args(p, SAEConfig().l1)
+    p.add_argument("--cache", metavar="DIR",
+                   help="keep finished rows there and reuse them (default: none)")
+    _add_config_args(p, "each task's paper setting")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("figures", help="regenerate figures/ (WARNING: 2-2.5 h for all)",
@@ -471,6 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comparison rows: reuse those in DIR (from `sae-core compare --cache` "
                    "or the compare_methods notebook with the same settings), keep new ones "
                    "(default: none, compute every row)")
+    _add_engine_args(p)
     p.set_defaults(func=cmd_figures)
 
     p = sub.add_parser("compare", help="every method on the same tasks: one table",
@@ -496,6 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep each finished row in DIR and reuse rows found there (resumes an "
                    "interrupted comparison; empty DIR after changing a method's code) "
                    "(default: none)")
+    _add_engine_args(p)
     p.set_defaults(func=cmd_compare)
     return parser
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 
 import pytest
 
@@ -67,21 +68,25 @@ def test_bad_option_exits_with_usage():
 
 
 def test_demo_writes_into_its_results_folder(tmp_path, capsys):
-    code = main(["demo", "--tasks", "induction-toy", "--poolings", "mean", "--seeds", "1",
+    code = main(["demo", "--tasks", "induction-toy", "--methods", "sae", "--seeds", "1",
                  "--steps", "5", "--n-features", "16", "--out", str(tmp_path / "out")])
     assert code == 0
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["demo.json", "demo_auc.png"]
-    assert f"wrote {tmp_path / 'out' / 'demo_auc.png'}" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "demo.json", "demo_verdict.png"]
+    assert f"wrote {tmp_path / 'out' / 'demo_verdict.png'}" in capsys.readouterr().out
 
 
-def test_demo_on_one_task(tmp_path, capsys):
+def test_demo_on_one_task_beside_a_baseline(tmp_path, capsys):
     fig, js = tmp_path / "f.png", tmp_path / "d.json"
-    code = main(["demo", "--tasks", "induction-toy", "--poolings", "mean", "--seeds", "2",
+    code = main(["demo", "--tasks", "induction-toy", "--methods", "sae", "hisp", "--seeds", "2",
                  "--steps", "20", "--n-features", "32", "--figure", str(fig), "--json", str(js)])
     assert code == 0 and fig.stat().st_size > 0
     rows = json.loads(js.read_text())["rows"]
-    assert rows[0]["task"] == "induction-toy" and rows[0]["n_seeds"] == 2
-    assert "| induction-toy | mean |" in capsys.readouterr().out
+    assert [(r["task"], r["method"], r["n_seeds"]) for r in rows] == [
+        ("induction-toy", "sae", 2), ("induction-toy", "hisp", 1)]
+    out = capsys.readouterr().out
+    assert "| induction-toy | own | 2x4 |" in out
+    assert re.search(r"own negatives\s+hisp\s+\d\.\d{3}", out)
 
 
 def test_results_survive_a_failing_final_write(tmp_path, monkeypatch, capsys):

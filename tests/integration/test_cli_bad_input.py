@@ -25,6 +25,7 @@ def nothing_runs(monkeypatch):
 
     monkeypatch.setattr(sae_core.tasks, "load_task", must_not_run)
     monkeypatch.setattr(sae_core.experiments.demo, "run_tasks", must_not_run)
+    monkeypatch.setattr(sae_core.experiments.demo, "run_verdict", must_not_run)
     monkeypatch.setattr(sae_core.experiments.compare, "compare", must_not_run)
     monkeypatch.setattr(sae_core.figure_builders, "regenerate", must_not_run)
 

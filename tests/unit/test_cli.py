@@ -33,8 +33,10 @@ def test_discover_flags_override_the_paper_settings():
 
 def test_seed_counts_default_to_one_constant():
     parser = build_parser()
-    for argv in (["demo"], ["figures"], ["compare", "ioi"]):
+    for argv in (["figures"], ["compare", "ioi"]):
         assert parser.parse_args(argv).seeds == len(DEFAULT_SEEDS) == 5
+    # the demo's default depends on --full (3 for the verdict, DEFAULT_SEEDS for the sweep)
+    assert parser.parse_args(["demo"]).seeds is None
 
 
 def _subparsers(parser):
@@ -57,8 +59,9 @@ def test_every_option_and_positional_has_help_stating_its_default():
 def test_help_texts_state_run_times_and_defaults():
     subs = _subparsers(build_parser())
     demo = subs["demo"].format_help()
-    assert "about 5 minutes on 2 CPU cores" in demo and "(default:" in demo
-    assert "seeds 0..N-1 (default: 5)" in " ".join(demo.split())
+    demo = " ".join(demo.split())
+    assert "About 2 minutes on 2 CPU cores" in demo and "about 2 hours" in demo
+    assert "SAE seeds 0..N-1 (default: 3; --full: 5)" in demo
     figures = " ".join(subs["figures"].format_help().split())
     assert "WARNING" in figures and "2 to 2.5 hours on 2 CPU cores" in figures
     top = build_parser().format_help()
