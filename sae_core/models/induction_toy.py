@@ -18,9 +18,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import torch
-
 from sae_core.models.build import build_model, config_from_fields
+from sae_core.models.weights_file import load_parameters
 
 if TYPE_CHECKING:  # pragma: no cover
     from transformer_lens import HookedTransformer, HookedTransformerConfig
@@ -91,19 +90,5 @@ def weights_metadata(path: str | Path | None = None) -> dict[str, str]:
 
 def load_model(path: str | Path | None = None) -> HookedTransformer:
     """The trained toy model, from ``path`` or the weights shipped with the package."""
-    from safetensors.torch import load_file
 
-    params = load_file(str(_checked_path(path)))
-    model = new_model(seed=0)
-    state = model.state_dict()  # buffers (masks) come from the config, not the file
-    unknown = sorted(set(params) - set(state))
-    missing = sorted(name for name, _ in model.named_parameters() if name not in params)
-    if unknown or missing:
-        raise ValueError(
-            f"weights file does not match the toy config: unknown {unknown}, missing {missing}; "
-            f"regenerate it with `{REGENERATE_COMMAND}`"
-        )
-    state.update({name: t.to(torch.float32) for name, t in params.items()})
-    model.load_state_dict(state)
-    model.eval()
-    return model
+    return load_parameters(new_model(seed=0), _checked_path(path), "toy", REGENERATE_COMMAND)

@@ -35,6 +35,7 @@ import numpy as np
 import torch
 
 from sae_core.models.build import build_model, config_from_fields
+from sae_core.models.weights_file import load_parameters
 
 if TYPE_CHECKING:  # pragma: no cover
     from transformer_lens import HookedTransformer
@@ -175,22 +176,9 @@ def weights_metadata(size: str, path: str | Path | None = None) -> dict[str, str
 
 def load_model(size: str, path: str | Path | None = None) -> HookedTransformer:
     """The trained model of ``size``, from ``path`` or the weights shipped with the package."""
-    from safetensors.torch import load_file
 
-    params = load_file(str(_checked_path(size, path)))
-    model = new_model(size, seed=0)
-    state = model.state_dict()  # buffers (masks) come from the config, not the file
-    unknown = sorted(set(params) - set(state))
-    missing = sorted(name for name, _ in model.named_parameters() if name not in params)
-    if unknown or missing:
-        raise ValueError(
-            f"weights file does not match the multitask-{size} config: unknown {unknown}, "
-            f"missing {missing}; regenerate it with `{regenerate_command(size)}`"
-        )
-    state.update({name: t.to(torch.float32) for name, t in params.items()})
-    model.load_state_dict(state)
-    model.eval()
-    return model
+    return load_parameters(new_model(size, seed=0), _checked_path(size, path),
+                           f"multitask-{size}", regenerate_command(size))
 
 
 # ------------------------------------------------------------------------ the data

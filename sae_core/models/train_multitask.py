@@ -42,7 +42,7 @@ from sae_core.models.multitask import (
     task_targets,
     with_marker,
 )
-from sae_core.records import atomic_path
+from sae_core.models.weights_file import save_parameters
 
 
 @dataclass(frozen=True)
@@ -158,13 +158,6 @@ def _train(cfg: TrainConfig, log_every: int, progress: bool):
 
 def save(model, cfg: TrainConfig, record: dict, out: str | Path) -> Path:
     """Write the model's parameters (float32) and the training record to ``out``."""
-    from safetensors.torch import save_file
-
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    params = {
-        name: p.detach().to(torch.float32).contiguous() for name, p in model.named_parameters()
-    }
     metadata = {
         "seed": str(cfg.seed),
         "steps": str(cfg.n_steps),
@@ -172,11 +165,8 @@ def save(model, cfg: TrainConfig, record: dict, out: str | Path) -> Path:
         **{key: f"{value:.6f}" for key, value in record.items()},
         "train_config": json.dumps(asdict(cfg), sort_keys=True),
         "model_config": json.dumps(architecture(cfg.size).config_dict(), sort_keys=True),
-        "torch": torch.__version__,
     }
-    with atomic_path(out) as tmp:
-        save_file(params, str(tmp), metadata=metadata)
-    return out
+    return save_parameters(model, out, metadata)
 
 
 def main(argv: list[str] | None = None) -> None:
