@@ -33,7 +33,7 @@ from sae_core.metrics import auc, format_mean_sd, mean_sd
 from sae_core.paper.settings import DEFAULT_SEEDS, paper_settings
 from sae_core.records import write_json_atomic
 from sae_core.scores import DEFAULT_NULL_PERMUTATIONS, null_calibrate
-from sae_core.tasks.catalog import EMBEDDED_TASKS, load_task
+from sae_core.tasks.catalog import EMBEDDED_TASKS, load_task, task_info
 from sae_core.types import Discovery
 
 RANKINGS = ("raw", "z", "neg_log_p")
@@ -75,18 +75,28 @@ def score_seed(found: Discovery, labels: np.ndarray, n_permutations: int) -> dic
     return row
 
 
-def run_task(name: str, seeds: tuple[int, ...], n_permutations: int) -> dict:
-    """Every seed's numbers on one task at the paper's settings."""
+def run_task(name: str, seeds: tuple[int, ...], n_permutations: int,
+             contrast: str | None = None) -> dict:
+    """Every seed's numbers on one task at the paper's settings (``contrast``: the
+    contrast design, for tasks that offer one; None: the task's default)."""
     settings = paper_settings(name)
-    task = load_task(name, n_examples=settings.n_examples)
+    info = task_info(name)
+    options = {"contrast": contrast} if contrast and contrast in info.contrasts else {}
+    task = load_task(name, n_examples=settings.n_examples, **options)
     labels = task.ground_truth.head_labels(task.n_layers, task.n_heads).ravel()
     found = discover_seeds(task, settings.sae, seeds=seeds)
     return {
         "task": name,
+        "contrast": task.contrast,
         "n_heads": int(labels.size),
         "n_truth": int(labels.sum()),
         "seeds": [score_seed(d, labels, n_permutations) for d in found],
     }
+
+
+def _label(res: dict) -> str:
+    """The task with its contrast (the regime its numbers were measured in)."""
+    return f"{res['task']} [{res.get('contrast') or 'own'}]"
 
 
 def _cell(values, spec: str = ".3f") -> str:
@@ -95,17 +105,18 @@ def _cell(values, spec: str = ".3f") -> str:
 
 def print_tables(results: list[dict]) -> None:
     """Node AUC per ranking, then precision / recall / size per circuit rule."""
-    print(f"{'task':<18} {'H':>4}  " + "  ".join(f"{r + ' AUC':>15}" for r in RANKINGS)
+    print(f"{'task [contrast]':<30} {'H':>4}  " + "  ".join(f"{r + ' AUC':>15}" for r in RANKINGS)
           + f"  {'null s':>7}")
     for res in results:
         seeds = res["seeds"]
         cells = [_cell([s["auc"][r] for s in seeds]) for r in RANKINGS]
         secs = float(np.mean([s["calibration_seconds"] for s in seeds]))
-        print(f"{res['task']:<18} {res['n_heads']:>4}  " + "  ".join(f"{c:>15}" for c in cells)
+        print(f"{_label(res):<30} {res['n_heads']:>4}  " + "  ".join(f"{c:>15}" for c in cells)
               + f"  {secs:>7.3f}")
     print()
     head = "  ".join(f"{f'{rule} {m}':>15}" for rule in RULES for m in ("precision", "recall"))
-    print(f"{'task':<18} {'truth':>5}  {head}  {'paper n':>7}  {'null n':>7}  {'null s':>7}")
+    sizes = f"{'paper n':>7}  {'null n':>7}  {'null s':>7}"
+    print(f"{'task [contrast]':<30} {'truth':>5}  {head}  {sizes}")
     for res in results:
         seeds = res["seeds"]
         cells = [
@@ -114,7 +125,7 @@ def print_tables(results: list[dict]) -> None:
         ]
         sizes = [float(np.mean([s["circuit"][rule]["size"] for s in seeds])) for rule in RULES]
         secs = float(np.mean([s["circuit"]["null"]["seconds"] for s in seeds]))
-        print(f"{res['task']:<18} {res['n_truth']:>5}  " + "  ".join(f"{c:>15}" for c in cells)
+        print(f"{_label(res):<30} {res['n_truth']:>5}  " + "  ".join(f"{c:>15}" for c in cells)
               + f"  {sizes[0]:>7.1f}  {sizes[1]:>7.1f}  {secs:>7.3f}")
 
 
@@ -125,9 +136,13 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=list(DEFAULT_SEEDS))
     ap.add_argument("--permutations", type=int, default=DEFAULT_NULL_PERMUTATIONS,
                     help="label shuffles of the z / p rankings (default %(default)s)")
+    ap.add_argument("--contrast", choices=("minimal", "rearranged"),
+                    help="contrast design of the tasks that offer one (default: each "
+                    "task's own default)")
     ap.add_argument("--json", type=Path, help="write every per-seed number here")
     args = ap.parse_args(argv)
-    results = [run_task(name, tuple(args.seeds), args.permutations) for name in args.tasks]
+    results = [run_task(name, tuple(args.seeds), args.permutations, args.contrast)
+               for name in args.tasks]
     print_tables(results)
     if args.json:
         write_json_atomic(args.json, {
