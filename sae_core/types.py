@@ -349,7 +349,8 @@ class Task:
       positive (tracr sort / sort_freq), so patching baselines resample positives as
       their corruption instead (``methods.common.corrupt_source``).
     * ``head_owner``: for models stacked from tracr programs, ``head_owner[layer][head]``
-      is the program owning the head, ``"random"`` for a random distractor head, ``""``
+      is the program owning the head, ``"random"`` for a random distractor head
+      (``"random-visible"`` for one that reads what a minimal pair changes), ``""``
       for an empty slot; [n_layers][n_heads] strings, or None. Read by
       ``experiments.sweeps.head_roles`` and ``head_code_table``.
     * ``token_values``: for tasks over an abstract vocabulary (tracr), the value of each
