@@ -338,7 +338,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         shown = [r for r in rows if r["method"] != "sae" or r["pooling"] == poolings[0]]
         with atomic_path(path) as tmp:
-            plot_verdict(shown).savefig(tmp, dpi=120, format="png", bbox_inches="tight")
+            plot_verdict(shown, title=demo.verdict_title(shown)).savefig(
+                tmp, dpi=120, format="png", bbox_inches="tight")
 
     return max(code, _save(figure, save_figure))
 

@@ -215,6 +215,21 @@ def verdict_summary(rows: Sequence[dict], metric: str = "node_auc") -> dict:
     return {k: float(np.nanmean(v)) for k, v in cells.items()}
 
 
+def verdict_title(rows: Sequence[dict]) -> str:
+    """The verdict figure's message: mean node AUC of each method under each contrast
+    (from :func:`verdict_summary`), e.g. "Mean node AUC - minimal pairs: SAE 0.53, EAP
+    0.86 | rearranged: SAE 0.22, EAP 0.95"."""
+    summary = verdict_summary(rows)
+    names = {"sae": "SAE", "eap": "EAP", "hisp": "HISP", "acdc": "ACDC"}
+    parts = []
+    for contrast in ("minimal", "rearranged", "own"):
+        cells = [f"{names.get(m, m)} {v:.2f}" for (c, m), v in summary.items() if c == contrast]
+        if cells:
+            label = {"minimal": "minimal pairs", "own": "own negatives"}.get(contrast, contrast)
+            parts.append(f"{label}: {', '.join(cells)}")
+    return "Mean node AUC - " + " | ".join(parts)
+
+
 def _cell(row: dict | None, metric: str) -> str:
     if row is None:
         return ""

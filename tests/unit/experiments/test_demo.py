@@ -58,6 +58,18 @@ def test_verdict_summary_averages_each_contrast_and_method():
     assert demo.verdict_summary(rows) == {("minimal", "sae"): 0.75, ("own", "eap"): 0.25}
 
 
+def test_verdict_title_states_each_contrasts_means():
+    rows = [
+        _row("a", "minimal", "sae", 0.5, pooling="mean"),
+        _row("a", "minimal", "eap", 1.0),
+        _row("a", "rearranged", "sae", 0.25, pooling="mean"),
+        _row("b", None, "sae", 1.0, pooling="mean"),
+    ]
+    assert demo.verdict_title(rows) == (
+        "Mean node AUC - minimal pairs: SAE 0.50, EAP 1.00 | rearranged: SAE 0.25 "
+        "| own negatives: SAE 1.00")
+
+
 @pytest.mark.slow
 def test_run_verdict_runs_a_case_and_records_its_contrast():
     rows = demo.run_verdict([("induction-toy", None)], methods=("sae", "hisp"), seeds=(0,),
