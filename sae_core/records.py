@@ -8,7 +8,7 @@ import os
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +78,15 @@ def read_json(path: str | os.PathLike) -> Any:
         raise FileNotFoundError(f"no JSON file at {path}; run the command that writes it first")
     with open(path) as f:
         return json.load(f)
+
+
+def restore_nan(row: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """``row`` (read back from JSON) with None at each of ``keys`` turned back into NaN:
+    :func:`write_json_atomic` stores NaN as null. Changes ``row`` and returns it."""
+    for key in keys:
+        if row.get(key) is None:
+            row[key] = math.nan
+    return row
 
 
 class OutputPathError(ValueError):

@@ -33,7 +33,7 @@ from sae_core.methods import DEFAULT_METHODS, method_spec
 from sae_core.methods.common import metric_kind
 from sae_core.metrics import HEAD_SCORES_METRICS, evaluate, format_mean_sd, mean_sd
 from sae_core.paper.settings import DEFAULT_SEEDS
-from sae_core.records import read_json, write_json_atomic, write_text_atomic
+from sae_core.records import read_json, restore_nan, write_json_atomic, write_text_atomic
 from sae_core.tasks import PAPER_TASKS, load_task
 from sae_core.types import HeadScores, Task
 from sae_core.version import __version__
@@ -159,11 +159,7 @@ def row_key(
 
 
 def _read_cached_row(path: Path) -> dict[str, Any]:
-    row = read_json(path)["row"]
-    for key in _FLOAT_KEYS:  # JSON stores NaN as null
-        if row.get(key) is None:
-            row[key] = math.nan
-    return row
+    return restore_nan(read_json(path)["row"], _FLOAT_KEYS)
 
 
 def _check_own_task(task: Task, specs: Mapping[str, Any], configs: Mapping[str, Any]) -> None:

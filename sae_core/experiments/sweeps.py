@@ -49,7 +49,7 @@ from sae_core.config import SAEConfig
 from sae_core.discover import HeadActivations, cache_task, discover_seeds
 from sae_core.experiments.engine import Engine, Shared, run_jobs
 from sae_core.metrics import evaluate
-from sae_core.records import read_json, write_json_atomic
+from sae_core.records import read_json, restore_nan, write_json_atomic
 from sae_core.tasks import load_task
 from sae_core.types import Discovery, Task, head_from_index
 from sae_core.version import __version__
@@ -335,12 +335,7 @@ _ROW_FLOATS = (*METRICS, "seconds")
 
 
 def _read_cached_rows(path: Path) -> list[dict[str, object]]:
-    rows = read_json(path)["rows"]
-    for row in rows:
-        for key in _ROW_FLOATS:  # JSON stores NaN as null
-            if row.get(key) is None:
-                row[key] = math.nan
-    return rows
+    return [restore_nan(row, _ROW_FLOATS) for row in read_json(path)["rows"]]
 
 
 def sweep_setting(

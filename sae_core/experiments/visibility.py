@@ -56,7 +56,7 @@ from sae_core.methods import method_spec
 from sae_core.methods.config import ACDCConfig, SAEMethodConfig
 from sae_core.metrics import evaluate
 from sae_core.paper.settings import DEFAULT_SEEDS, paper_settings
-from sae_core.records import read_json, write_json_atomic
+from sae_core.records import read_json, restore_nan, write_json_atomic
 from sae_core.tasks import load_task
 from sae_core.types import Task
 from sae_core.version import __version__
@@ -328,11 +328,8 @@ def _row(task: Task, job: _Job, config: Any, wall_s: float, cpu_s: float,
 
 
 def _read_row(path: Path) -> dict[str, Any]:
-    row = read_json(path)["row"]
-    for key in (*METRICS, "seconds", "wall_seconds", "cpu_seconds"):
-        if row.get(key) is None:  # JSON stores NaN as null
-            row[key] = math.nan
-    return row
+    return restore_nan(read_json(path)["row"],
+                       (*METRICS, "seconds", "wall_seconds", "cpu_seconds"))
 
 
 # ---------------------------------------------------------------------------------------

@@ -75,3 +75,14 @@ def test_save_with_fallback_keeps_the_result(tmp_path, monkeypatch):
     assert saved.path.suffix == ".json" and json.loads(saved.path.read_text()) == {"a": 2}
     again = save_with_fallback(tmp_path / "x.json", refuse_target)
     assert again.path != saved.path  # never over an earlier fallback file
+
+
+def test_restore_nan_turns_the_json_nulls_of_named_keys_back_into_nan(tmp_path):
+    import math
+
+    from sae_core.records import read_json, restore_nan, write_json_atomic
+
+    write_json_atomic(tmp_path / "r.json", {"row": {"auc": math.nan, "n": None, "s": 1.5}})
+    row = restore_nan(read_json(tmp_path / "r.json")["row"], ("auc", "s", "absent"))
+    assert math.isnan(row["auc"]) and row["s"] == 1.5
+    assert row["n"] is None and math.isnan(row["absent"])
