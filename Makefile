@@ -1,7 +1,8 @@
 # Two commands set up and run everything on a fresh machine:
 #   make demo   - create .venv, install, run every embedded task (table; figure and JSON
 #                 into results/, git-ignored: figures/ changes only with `make figures`)
-#   make test   - create .venv, install, run all tests (unit, integration, notebooks)
+#   make test   - create .venv and .venv-tl4, install, run all tests (unit, integration,
+#                 notebooks) in .venv, then the core's tests on TransformerLens 4 in .venv-tl4
 #
 # The main environment (.venv): TransformerLens 3.9 (the newest with HookedTransformer,
 # which the auto-circuit baselines need), numpy 2, transformers 5, every extra.
@@ -19,6 +20,10 @@ LEAN_PINS ?= "transformer-lens==4.3.*"
 LEAN_VENV := .venv-tl4
 LEAN_PY := $(LEAN_VENV)/bin/python
 LEAN_STAMP := $(LEAN_VENV)/.installed
+# The lean tests mean nothing on another TransformerLens: say which one runs, fail if not 4.x.
+export LEAN_CHECK := from importlib.metadata import version; tl = version('transformer-lens'); \
+	assert tl.startswith('4.'), f'.venv-tl4 has TransformerLens {tl}, not 4.x: make clean'; \
+	print(f'lean environment: TransformerLens {tl}, numpy {version("numpy")}')
 LEAN_TESTS ?= tests/unit tests/integration/test_pretrained_offline.py \
 	tests/integration/test_embedded_tasks.py tests/integration/test_own_model.py
 
@@ -48,12 +53,16 @@ install-lean: $(LEAN_STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/sae-core demo
 
-test: $(STAMP)
+# Both environments: everything in the main one, the core on TransformerLens 4.
+test: $(STAMP) $(LEAN_STAMP)
 	$(PY) -m pytest -q tests
 	SAE_CORE_FAST=1 $(PY) -m pytest -q --nbval-lax notebooks
+	$(LEAN_PY) -c "$$LEAN_CHECK"
+	$(LEAN_PY) -m pytest -q $(LEAN_TESTS)
 
 # The core on TransformerLens 4 (the lean environment).
 test-lean: $(LEAN_STAMP)
+	$(LEAN_PY) -c "$$LEAN_CHECK"
 	$(LEAN_PY) -m pytest -q $(LEAN_TESTS)
 
 lint: $(STAMP)

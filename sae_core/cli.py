@@ -242,7 +242,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
     _check_tasks([args.task])
 
     import sae_core.tasks
-    from sae_core.discover import discover_seeds
+    from sae_core.analysis.contrast_response import response_table, summary_line
+    from sae_core.discover import cache_task, discover_seeds
     from sae_core.metrics import evaluate
     from sae_core.records import write_json_atomic
 
@@ -253,9 +254,12 @@ def cmd_discover(args: argparse.Namespace) -> int:
         options["n_examples"] = args.n_examples
     task = sae_core.tasks.load_task(args.task, seed=args.seed, **options)
     _say_if_kernels_compile()
-    found = discover_seeds(task, config, seeds=(args.seed,), progress=True)[0]
+    acts = cache_task(task, config, progress=True)
+    found = discover_seeds(task, config, seeds=(args.seed,), activations=acts, progress=True)[0]
+    response = summary_line(response_table(acts, found, task.ground_truth))
     payload = found.to_dict()
     payload["label"] = task.label
+    payload["contrast_response"] = response
     if task.ground_truth is not None:
         payload.update(evaluate(found, task.ground_truth))
     else:
@@ -267,6 +271,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
           f"edge AUC {_auc_text(payload['edge_auc'])}")
     print("circuit (heads beyond the permutation null, BH 5% FDR):",
           " ".join(str(h) for h in found.circuit()) or "none")
+    print(f"contrast response (heads): {response}  [blind: output unchanged by the contrast; "
+          "unresolved: changed, no positive-only code]")
     print("timings (s):", {k: round(v, 3) for k, v in found.timings.items()})
     if args.json:
         return _save(args.json, lambda path: write_json_atomic(path, payload))

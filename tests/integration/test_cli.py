@@ -48,7 +48,12 @@ def test_discover_writes_json(tmp_path, capsys):
     assert payload["seed"] == 1 and payload["model_source"] == "trained"
     assert payload["config"]["steps"] == 20
     assert len(payload["node_scores"]) == 2 and len(payload["node_scores"][0]) == 4
-    assert "node AUC" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "node AUC" in printed
+    counts = [int(n) for n in re.findall(r"(\d+) (?:blind|unresolved|found)",
+                                         payload["contrast_response"])]
+    assert sum(counts) == 2 * 4  # every head once, circuit or outside
+    assert "contrast response (heads): circuit" in printed
 
 
 def test_unknown_task_names_the_choices(capsys):
