@@ -35,6 +35,7 @@ from sae_core.metrics import HEAD_SCORES_METRICS, evaluate, format_mean_sd, mean
 from sae_core.paper.settings import DEFAULT_SEEDS
 from sae_core.records import read_json, restore_nan, write_json_atomic, write_text_atomic
 from sae_core.tasks import PAPER_TASKS, load_task
+from sae_core.tasks.registry import builder_defaults
 from sae_core.types import HeadScores, Task
 from sae_core.version import __version__
 
@@ -148,10 +149,13 @@ def row_key(
     task_name: str, task_options: Mapping[str, Any] | None, method: str, config: Any,
     seeds: Sequence[int],
 ) -> str:
-    """What a row of :func:`compare` depends on, hashed: task, its options, method, the
-    method's full config (defaults filled in), seeds and the package version."""
+    """What a row of :func:`compare` depends on, hashed: task, its options (with the
+    builder's defaults for those not given, so a changed default such as the tracr tasks'
+    contrast is a new key), method, the method's full config (defaults filled in), seeds
+    and the package version."""
+    options = {**builder_defaults(task_name), **dict(task_options or {})}
     text = json.dumps(
-        {"task": task_name, "options": dict(task_options or {}), "method": method,
+        {"task": task_name, "options": options, "method": method,
          "config": repr(config), "seeds": [int(s) for s in seeds], "version": __version__},
         sort_keys=True, default=repr,
     )

@@ -89,3 +89,14 @@ def register_task(
     """Decorator: register ``builder(**options) -> Task`` under ``name``, with ``info``
     (what ``sae-core tasks`` shows; every built-in task gives one)."""
     return TASKS.register(name, lambda builder: TaskEntry(builder, info))
+
+
+def builder_defaults(name: str) -> dict[str, object]:
+    """The keyword options ``name``'s builder fills in when not given (e.g. ``contrast``),
+    by its signature: what a task built with no options depends on besides its name. A
+    cache keyed on the options a caller passed must include these, or a changed default
+    would reuse rows built under the old one."""
+    import inspect
+
+    params = inspect.signature(TASKS.get(name).builder).parameters.values()
+    return {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}

@@ -28,6 +28,7 @@ hooks this package has patch key inputs only, and a key-only path truth would be
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -267,6 +268,8 @@ def build_multitask(
     n_examples: int = 250,
     seed: int = 0,
     model_source: str | None = None,
+    contrast: str = "minimal",
+    weights: str | None = None,
     **options: Any,
 ) -> Task:
     """Induction in the shipped multi-task model of ``size`` (module docstring).
@@ -282,8 +285,6 @@ def build_multitask(
             f"model_source={model_source!r}: {name} only has its trained weights; use "
             "model_source='trained' or leave it out"
         )
-    contrast = options.pop("contrast", "minimal")
-    weights = options.pop("weights", None)
     if options:
         raise TypeError(f"unknown options for {name}: {sorted(options)}")
     if contrast not in CONTRASTS:
@@ -324,9 +325,7 @@ def build_multitask(
 def _register(size: str) -> None:
     arch = mt.architecture(size)
 
-    def build(**options: Any) -> Task:
-        return build_multitask(size, **options)
-
+    build = functools.partial(build_multitask, size)  # keeps the options' defaults visible
     build.__doc__ = f"Induction in the shipped multitask-{size} model; see build_multitask."
     register_task(f"multitask-{size}", TaskInfo(
         f"multitask-{size} (trained here, shipped)", arch.n_layers, arch.n_heads, "ablation",
