@@ -94,21 +94,43 @@ fig = plot_roc(
 plt.show()
 
 # %% [markdown]
-# ## Where the method fails: a compiled circuit
+# ## Where the method fails, and why: a compiled circuit
 # `tracr-sort` stacks a compiled sort program with distractor programs and
-# random-weight heads that provably cannot change the output. Negatives are the
-# positives' own tokens, already sorted (sort is the identity there), so the
-# token statistics match. The method is correlational: the random distractor
-# heads' outputs change with token order and produce many positive-only codes,
-# while the compiled heads' outputs take a few discrete values that occur on
-# negatives too. Node AUC falls below 0.5.
+# random-weight heads that provably cannot change the output. It comes with two
+# contrasts. `"rearranged"`: each negative is its positive's tokens, sorted (sort is
+# the identity there), which every head that reads token order can see.
+# `"minimal"`: every token carries a public value, read by the distractors, and a
+# private one, read by sort alone; a pair differs in private values only.
+#
+# `contrast_response` says, per head, whether its pooled output moves between a
+# positive and its negative (**blind** if not) and, if it moves, whether its codes
+# saw it (**found**: a code on positives alone) or not (**unresolved**).
 
 # %%
-# The tracr tasks' rearranged negatives (the contrast these outputs were made with): a
-# stress test of the method's assumption. contrast="minimal" gives minimal pairs.
-CONTRAST = "rearranged"
-tracr_task = sae_core.load_task(FAILING_TASK, n_examples=N_EXAMPLES, contrast=CONTRAST)
-tracr_found = sae_core.discover(tracr_task, config, seed=0)
-print(tracr_task.label, sae_core.evaluate(tracr_found, tracr_task.ground_truth))
+from sae_core.analysis.contrast_response import response_summary, response_table
+from sae_core.discover import cache_task
+
+runs = {}
+for contrast, pooling in (("rearranged", "mean"), ("minimal", "mean"), ("minimal", "positions")):
+    t = sae_core.load_task(FAILING_TASK, n_examples=N_EXAMPLES, contrast=contrast)
+    cfg = sae_core.SAEConfig(steps=STEPS, pooling=pooling)
+    acts = cache_task(t, cfg)
+    d = sae_core.discover_seeds(t, cfg, seeds=(0,), activations=acts)[0]
+    runs[contrast, pooling] = (t, d)
+    auc = sae_core.evaluate(d, t.ground_truth)["node_auc"]
+    print(f"--- {contrast} negatives, {pooling} pooling: node AUC {auc:.2f} (seed 0)")
+    print(response_summary(response_table(acts, d, t.ground_truth)), "\n")
+
+# %% [markdown]
+# With rearranged negatives, distractor heads see the contrast and take
+# positive-only codes, so they outrank the circuit (AUC below 0.5). With minimal
+# pairs no distractor moves, but neither does the circuit: sort's heads output the
+# sorted sequence, the same on both prompts of a pair once averaged over positions
+# (the paper's mean pooling), so every head ties and AUC is 0.5. Per-position pooling
+# lets the circuit's outputs move; whether its codes then separate the two sets is
+# what the last table says. The heatmap shows the rearranged run.
+
+# %%
+tracr_task, tracr_found = runs["rearranged", "mean"]
 fig = plot_node_heatmap(tracr_found, tracr_task.ground_truth)
 plt.show()
