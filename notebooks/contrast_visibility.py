@@ -56,6 +56,7 @@ import os
 
 FAST = os.environ.get("SAE_CORE_FAST") == "1"
 RESULT_JSON = "../figures/contrast_visibility.json"
+HIST_JSON = "../figures/contrast_visibility_hist.json"
 
 # %%
 from sae_core.experiments.visibility import (
@@ -108,3 +109,42 @@ if result.strength_curve()["visibility_strength"].nunique() > 1:
     fig = plot_visibility_strength(result)
 else:
     print("no strength sweep in this result")
+
+# %% [markdown]
+# ## Why the curve starts at chance: the circuit is blind, then unresolved
+# At 0 % visible every head ties at zero positive-only codes, the circuit's too, so node
+# AUC is exactly 0.5. `contrast_response` says why, head by head: sort_freq's heads
+# output a reordering of their input, equal on a positive and its negative once
+# averaged over positions (**blind**). The same sweep with `program="hist"`, whose
+# heads count tokens and so do move with the contrast, tells whether a moving circuit
+# changes the picture: its heads move by 20-30 % of their norm but their outputs are
+# ~0.5 % of a random distractor's, so the SAE, shared by all 144 heads, gives them one
+# code on both sides (**unresolved**).
+
+# %%
+from sae_core.analysis.contrast_response import response_summary, response_table
+from sae_core.discover import cache_task, discover_seeds
+from sae_core.paper.settings import paper_config
+from sae_core.tasks import load_task
+
+for program in ("sort_freq", "hist"):
+    options = {"n_layers": 6, "n_heads": 4, "n_examples": 40} if FAST else {}
+    task = load_task("tracr-scalable", program=program, contrast="minimal", **options)
+    cfg = paper_config("tracr-scalable", **({"steps": 30} if FAST else {}))
+    acts = cache_task(task, cfg)
+    found = discover_seeds(task, cfg, (0,), activations=acts)[0]
+    table = response_table(acts, found, task.ground_truth)
+    circuit = table[table["in_truth"].astype(bool)]
+    print(f"--- {program}, 0 % visible (seed 0): circuit heads' output norm / median head "
+          f"{circuit['norm_vs_median'].round(4).tolist()}, paired change "
+          f"{circuit['paired_change'].round(3).tolist()}")
+    print(response_summary(table), "\n")
+
+# %%
+if not FAST and os.path.exists(HIST_JSON):
+    hist = VisibilityResult.read(HIST_JSON)
+    print(describe(hist))
+    display(format_table(hist))  # noqa: F821 (IPython)
+    fig = plot_visibility(hist)
+else:
+    print("the hist curve is drawn from", HIST_JSON, "(full settings only)")

@@ -22,6 +22,10 @@ RESULT_JSON = Path("figures") / "contrast_visibility.json"
 """Where the full sweep's numbers live (relative to the working directory, the repo root)."""
 ROWS_DIR = Path("results") / "contrast_visibility_rows"
 """Default folder of finished rows of the full sweep (git-ignored)."""
+HIST_JSON = Path("figures") / "contrast_visibility_hist.json"
+"""The second curve's numbers: the target program hist, whose circuit's output changes
+with the contrast (sort_freq's does not, after mean pooling)."""
+HIST_ROWS_DIR = Path("results") / "contrast_visibility_hist_rows"
 _SOURCE = "compiled"
 
 
@@ -34,18 +38,33 @@ def full_settings(ctx: FigureContext):
                               sae=paper_config("tracr-scalable", device=ctx.device))
 
 
-def load_or_run(ctx: FigureContext):
-    """The sweep's result and where it came from: read from :data:`RESULT_JSON` (full
-    settings, when present), else computed (and, in full settings, written there)."""
+def hist_settings(ctx: FigureContext):
+    """The second curve: target hist, the fractions at strength 1, SAE (mean and last
+    pooling), EAP and HISP; no strength sweep, no ACDC."""
+    from sae_core.experiments.visibility import VisibilitySettings
+    from sae_core.paper.settings import paper_config
+
+    return VisibilitySettings(seeds=tuple(ctx.seeds), strengths=(), methods=("sae", "eap", "hisp"),
+                              poolings=("mean", "last"), slow_seeds=(),
+                              sae=paper_config("tracr-scalable", device=ctx.device),
+                              task_options={"program": "hist"})
+
+
+def load_or_run(ctx: FigureContext, json_path: Path = RESULT_JSON, settings=None,
+                rows_dir: Path = ROWS_DIR):
+    """The sweep's result and where it came from: read from ``json_path`` (full settings,
+    when present), else computed with ``settings(ctx)`` (default :func:`full_settings`)
+    and, in full settings, written there."""
     from sae_core.experiments.visibility import VisibilityResult, fast_settings, run_visibility
 
+    settings = settings or full_settings
     if ctx.fast:
         return run_visibility(fast_settings(ctx.seeds, ctx.device), progress=False), "fast"
-    if RESULT_JSON.exists():
-        return VisibilityResult.read(RESULT_JSON), str(RESULT_JSON)
-    result = run_visibility(full_settings(ctx), rows_dir=ctx.cache_dir or ROWS_DIR)
-    result.write(RESULT_JSON)
-    return result, f"computed, written to {RESULT_JSON}"
+    if json_path.exists():
+        return VisibilityResult.read(json_path), str(json_path)
+    result = run_visibility(settings(ctx), rows_dir=ctx.cache_dir or rows_dir)
+    result.write(json_path)
+    return result, f"computed, written to {json_path}"
 
 
 def _output(figure, result, source: str) -> FigureOutput:
@@ -79,6 +98,18 @@ def contrast_visibility_pooling(ctx: FigureContext) -> FigureOutput:
 
     result, source = load_or_run(ctx)
     return _output(plot_visibility_pooling(result), result, source)
+
+
+@register_figure(
+    "contrast_visibility_hist",
+    "the same curve with hist as the circuit, whose output changes with the contrast",
+)
+def contrast_visibility_hist(ctx: FigureContext) -> FigureOutput:
+    """Node and edge AUC vs visible fraction with the target program hist (SAE, EAP, HISP)."""
+    from sae_core.plots.contrast import plot_visibility
+
+    result, source = load_or_run(ctx, HIST_JSON, hist_settings, HIST_ROWS_DIR)
+    return _output(plot_visibility(result), result, source)
 
 
 @register_figure(

@@ -103,9 +103,10 @@ def _draw_methods(ax: Axes, curve: pd.DataFrame, x_col: str, metric: str, scale:
 
 def _subtitle(result: VisibilityResult, curve: pd.DataFrame, where: str) -> str:
     s = result.settings
-    acdc = ("; ACDC: cut config (1 tau, per-head inputs, 16 prompts), deterministic, "
-            f"seed(s) {list(s['slow_seeds'])}" if "acdc" in set(curve["method"]) else "")
-    return (f"tracr sort_freq among random distractor heads ({result.task}), "
+    acdc = (f"; ACDC: cut config, deterministic, seed(s) {list(s['slow_seeds'])}"
+            if "acdc" in set(curve["method"]) else "")
+    program = s.get("task_options", {}).get("program", "sort_freq")
+    return (f"tracr {program} among random distractor heads ({result.task}), "
             f"{result.regime}-pair contrast, {where}; {_seeds_note(curve)}{acdc}")
 
 

@@ -11,10 +11,12 @@ import pytest
 from sae_core.experiments import visibility as vis
 from sae_core.figure_builders import FIGURES, FigureContext
 from sae_core.figure_builders import contrast_visibility as builder
+from sae_core.records import write_json_atomic
 from tests.unit.experiments.test_visibility import TINY
 from tests.unit.plots.test_contrast import synthetic_result
 
-NAMES = ("contrast_visibility", "contrast_visibility_pooling", "contrast_visibility_strength")
+NAMES = ("contrast_visibility", "contrast_visibility_pooling", "contrast_visibility_strength",
+         "contrast_visibility_hist")
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +40,8 @@ def test_figures_are_registered():
 @pytest.mark.parametrize("name", NAMES)
 def test_full_settings_draw_from_the_json(in_tmp, monkeypatch, name):
     result = synthetic_result()
-    result.write(in_tmp / builder.RESULT_JSON)
+    json_path = builder.HIST_JSON if name.endswith("hist") else builder.RESULT_JSON
+    result.write(in_tmp / json_path)
 
     def no_sweep(*args, **kwargs):
         raise AssertionError("the JSON exists: no sweep should run")
@@ -46,7 +49,7 @@ def test_full_settings_draw_from_the_json(in_tmp, monkeypatch, name):
     monkeypatch.setattr(vis, "run_visibility", no_sweep)
     out = FIGURES.get(name).builder(FigureContext(fast=False))
     assert out.model_source == "compiled"
-    assert out.notes["source"] == str(builder.RESULT_JSON)
+    assert out.notes["source"] == str(json_path)
     assert "minimal" in out.notes["sweep"]
     if name == "contrast_visibility":
         assert out.figure._suptitle.get_text().startswith(vis.headline(result))
@@ -68,3 +71,17 @@ def test_fast_mode_runs_a_tiny_sweep_and_writes_no_json(in_tmp):
     out = builder.contrast_visibility(FigureContext(fast=True, seeds=(0,)))
     assert not (in_tmp / builder.RESULT_JSON).exists()
     assert out.figure.axes and out.model_source == "compiled"
+
+
+def test_the_hist_curve_targets_hist_and_says_so(in_tmp, monkeypatch):
+    ctx = FigureContext(fast=False, seeds=(0, 1))
+    settings = builder.hist_settings(ctx)
+    assert settings.task_options == {"program": "hist"}
+    assert "acdc" not in settings.methods and settings.strengths == ()
+    assert vis.task_options(settings, 0.5, 1.0, 1)["program"] == "hist"
+    payload = synthetic_result().to_dict()
+    payload["settings"]["task_options"] = {"program": "hist"}
+    write_json_atomic(in_tmp / builder.HIST_JSON, payload)
+    out = builder.contrast_visibility_hist(ctx)
+    assert any("tracr hist among random distractor heads" in t.get_text()
+               for t in out.figure.texts)
