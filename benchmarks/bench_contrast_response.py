@@ -42,7 +42,8 @@ def case_rows(name: str, contrast: str | None, pooling: str, seeds) -> list[dict
     acts = cache_task(task, config)
     rows = []
     for found in discover_seeds(task, config, seeds, activations=acts):
-        table = response_table(acts, found, task.ground_truth)
+        table = response_table(acts, found, task.ground_truth,
+                               paired=task.contrast is not None)
         circuit = table[table["in_truth"].astype(bool)]
         outside = table[~table["in_truth"].astype(bool)]
         rows.append({

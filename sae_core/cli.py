@@ -256,7 +256,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
     _say_if_kernels_compile()
     acts = cache_task(task, config, progress=True)
     found = discover_seeds(task, config, seeds=(args.seed,), activations=acts, progress=True)[0]
-    response = summary_line(response_table(acts, found, task.ground_truth))
+    response = summary_line(response_table(acts, found, task.ground_truth,
+                                           paired=task.contrast is not None))
     payload = found.to_dict()
     payload["label"] = task.label
     payload["contrast_response"] = response

@@ -45,18 +45,24 @@ def response_table(
     discovery: Discovery,
     truth: GroundTruth | None = None,
     tolerance: float = RELATIVE_TOLERANCE,
+    paired: bool | None = None,
 ) -> pd.DataFrame:
     """One row per head (layer-major): how its output moves with the contrast, and its codes.
+
+    ``paired``: negative i was made from positive i (a task with a ``contrast``); None:
+    assume so when both sets have as many rows. Without pairs a head cannot be shown
+    blind: the shift of the set means is compared with ``tolerance`` instead, and
+    sampling noise alone exceeds it, so such heads count as unresolved.
 
     Rows are the pooled outputs the SAE saw: one per prompt, or one per prompt and
     position with ``pooling="positions"``. Columns: ``layer``, ``head``; ``output_norm``
     (mean norm of its rows over both sets) and ``norm_vs_median`` (that over the median
     head's); ``paired_change`` (mean over rows i of |pos_i - neg_i| / output_norm: prompt
-    i against negative i, position by position with "positions"; NaN when the sets differ
-    in size, so rows are not paired); ``mean_shift`` (|mean pos - mean neg| /
-    output_norm); ``n_codes_pos``, ``n_codes_neg`` (distinct codes on the counted
-    rows); ``positive_only_codes`` (the node score); ``response`` (one of
-    :data:`RESPONSES`); ``in_truth`` (whether the head is in ``truth``; None without one).
+    i against negative i, position by position with "positions"; NaN when not paired);
+    ``mean_shift`` (|mean pos - mean neg| / output_norm); ``n_codes_pos``, ``n_codes_neg``
+    (distinct codes on the counted rows); ``positive_only_codes`` (the node score);
+    ``response`` (one of :data:`RESPONSES`); ``in_truth`` (whether the head is in
+    ``truth``; None without one).
     """
     if not 0 <= tolerance < 1:
         raise ValueError(f"tolerance={tolerance}; give a fraction in [0, 1), e.g. 1e-4")
@@ -72,7 +78,14 @@ def response_table(
     norm_H = torch.cat([pos_NHD, neg_MHD]).norm(dim=-1).mean(0)
     scale_H = norm_H.clamp_min(torch.finfo(torch.float64).tiny)
     shift_H = (pos_NHD.mean(0) - neg_MHD.mean(0)).norm(dim=-1) / scale_H
-    if pos_NHD.shape == neg_MHD.shape:
+    if paired is None:
+        paired = pos_NHD.shape == neg_MHD.shape
+    if paired and pos_NHD.shape != neg_MHD.shape:
+        raise ValueError(
+            f"paired=True but the sets have {pos_NHD.shape[0]} and {neg_MHD.shape[0]} rows; "
+            "pairs need one negative per positive (or pass paired=False)"
+        )
+    if paired:
         paired_H = (pos_NHD - neg_MHD).norm(dim=-1).mean(0) / scale_H
         moved_H = paired_H
     else:
@@ -121,7 +134,8 @@ def contrast_response(
     config = config or SAEConfig()
     acts = activations if activations is not None else cache_task(task, config)
     found = discover_seeds(task, config, (seed,), activations=acts)[0]
-    return response_table(acts, found, task.ground_truth, tolerance)
+    return response_table(acts, found, task.ground_truth, tolerance,
+                          paired=task.contrast is not None)
 
 
 def summary_line(table: pd.DataFrame) -> str:

@@ -90,6 +90,18 @@ def test_unpaired_sets_compare_set_means_only():
     table = response_table(short, found)
     assert table["paired_change"].isna().all()
     assert (table["mean_shift"] >= 0).all()
+    with pytest.raises(ValueError, match="one negative per positive"):
+        response_table(short, found, paired=True)
+    unpaired = response_table(acts, discover_seeds(task, FAST, (0,), activations=acts)[0],
+                              paired=False)
+    assert unpaired["paired_change"].isna().all()
+
+
+def test_a_task_without_a_contrast_is_not_taken_as_pairs():
+    task = load_task("induction-toy", n_examples=30)
+    assert task.contrast is None
+    table = contrast_response(task, FAST)
+    assert table["paired_change"].isna().all()
 
 
 def test_bad_input_names_the_fix():
