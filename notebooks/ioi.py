@@ -83,10 +83,8 @@ task = task_report.load_paper_task(TASK, model_source=MODEL_SOURCE, n_examples=N
 # first output: what the model is (a stand-in, or the checkpoint's record), which settings
 # run (fast ones are not the paper's sizes), and the paper's numbers to compare with
 print(task_report.model_summary(task))
-if FAST:
-    print(f"FAST settings (SAE_CORE_FAST=1): {N_EXAMPLES} + {N_EXAMPLES} prompts, "
-          f"{len(SEEDS)} seeds, {STEPS} SAE steps - not the paper's sizes")
-print(task_report.settings_summary(TASK, config, fast=FAST))
+print(task_report.settings_summary(TASK, config, fast=FAST, n_examples=N_EXAMPLES,
+                                   n_seeds=len(SEEDS)))
 
 # %% [markdown]
 # ## The task

@@ -57,10 +57,19 @@ def load_paper_task(
                      device=device)
 
 
-def settings_summary(task_name: str, config: SAEConfig, fast: bool) -> str:
-    """Two lines: which settings run (fast or full, the SAEConfig), and the paper's AUC."""
+def settings_summary(
+    task_name: str, config: SAEConfig, fast: bool, n_examples: int | None = None,
+    n_seeds: int | None = None,
+) -> str:
+    """Which settings run (fast or full, the SAEConfig) and the paper's AUC; with ``fast``
+    and the run's ``n_examples`` and ``n_seeds``, first a line saying the sizes are not
+    the paper's."""
     settings = "fast settings" if fast else "full settings"
-    return f"{settings} {config}\n{PAPER} - {task_name} {dict(HEADLINE_AUC[task_name])}"
+    lines = [f"{settings} {config}", f"{PAPER} - {task_name} {dict(HEADLINE_AUC[task_name])}"]
+    if fast and n_examples is not None and n_seeds is not None:
+        lines.insert(0, f"FAST settings (SAE_CORE_FAST=1): {n_examples} + {n_examples} prompts, "
+                        f"{n_seeds} seeds, {config.steps} SAE steps - not the paper's sizes")
+    return "\n".join(lines)
 
 
 def model_summary(task: Task) -> str:

@@ -72,6 +72,11 @@ def test_settings_summary_names_settings_and_paper_numbers():
     assert fast.splitlines()[0] == f"fast settings {config}"
     assert fast.splitlines()[1] == f"{PAPER} - docstring {dict(HEADLINE_AUC['docstring'])}"
     assert full.startswith("full settings ") and "'sae_node': (0.868, 0.008)" in full
+    sized = settings_summary("docstring", config, True, n_examples=20, n_seeds=2)
+    assert sized.splitlines()[0] == ("FAST settings (SAE_CORE_FAST=1): 20 + 20 prompts, "
+                                     "2 seeds, 50 SAE steps - not the paper's sizes")
+    assert sized.splitlines()[1:] == fast.splitlines()
+    assert settings_summary("ioi", config, False, n_examples=20, n_seeds=2) == full
 
 
 def _docstring_task(model_source: str) -> Task:
