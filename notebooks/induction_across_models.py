@@ -31,8 +31,17 @@
 # **random-weight stand-ins** (`MODEL_SOURCE`): their rows test the pipeline and mean
 # nothing about the paper's claim; they are labelled everywhere. The last row,
 # `induction-toy` (a 2-layer attention-only model trained by this package, truth from
-# ablations, its own prompt length), is the real reference. Committed without outputs;
-# `SAE_CORE_FAST=1` picks tiny settings (used by the tests).
+# ablations, its own prompt length), is the real reference. `SAE_CORE_FAST=1` picks
+# tiny settings (used by the tests).
+#
+# **The paper's numbers**: the paper shows this experiment as a figure; FACTS.md and
+# `sae_core.paper.numbers` record no values from it, so none are printed beside ours.
+#
+# **Runtime** on 2 CPU cores: **fast** settings (gpt2 only, 6 + 6 prompts of 2 x 3
+# tokens, 1 seed, 20 SAE steps) about 7 s (`make test`'s nbval run); **full** settings
+# (three models, 250 + 250 prompts of 2 x 20 tokens, 3 seeds) 2536 s (one torch thread,
+# beside another job). The outputs committed with this notebook come from a **fast run on
+# the stand-ins**: they show what the notebook prints, not the paper's sizes or models.
 
 # %% tags=["parameters"]
 import os
@@ -56,11 +65,17 @@ import pandas as pd
 
 import sae_core
 from sae_core.experiments import faithfulness_report as report
+from sae_core.paper import task_report
 from sae_core.plots.interpret import plot_across_models
 
 pd.set_option("display.precision", 3)
 config = dataclasses.replace(sae_core.SAEConfig(), steps=STEPS, n_train=N_TRAIN)
+# first output: which settings run (fast ones are not the paper's sizes) and which models
+if FAST:
+    print(task_report.fast_notice(N_EXAMPLES, len(SEEDS), STEPS))
 print("fast settings" if FAST else "full settings", config)
+print("models:", ", ".join(MODELS), "| model source:", MODEL_SOURCE,
+      "(random: random-weight stand-ins)", "| plus induction-toy (trained here)")
 
 # %% [markdown]
 # ## Discover and measure, per model

@@ -26,6 +26,12 @@
 # only, on a handful of short prompts with a 10-step SAE (what the tests run);
 # otherwise all four sizes with the default task (50 + 50 prompts of 16
 # tokens, the SAE trained 500 steps on 10 + 10 of them): minutes on a CPU.
+#
+# **Runtime** on 2 CPU cores: **fast** settings about 6 s (`make test`'s nbval
+# run); **full** settings 690 s (one torch thread, beside another job; 360 s
+# alone in `sae-core figures runtime_model_size`). The outputs committed with
+# this notebook come from a **fast run** (GPT-2 small only, 10 SAE steps): not
+# the paper's sizes.
 
 # %% tags=["parameters"]
 import os
@@ -44,8 +50,16 @@ import pandas as pd
 
 from sae_core.config import SAEConfig
 from sae_core.experiments.model_size import STAGES, time_model_sizes
-from sae_core.paper.numbers import RUNTIME_GPU_S
+from sae_core.paper import task_report
+from sae_core.paper.numbers import PAPER, RUNTIME_GPU_S
 from sae_core.plots.runtime import plot_runtime
+
+# first output: which settings run (fast ones are not the paper's sizes) and the paper's
+# numbers to compare with
+if FAST:
+    print(task_report.fast_notice(N_PROMPTS, 1, STEPS))
+print("models:", ", ".join(MODELS), "- random-weight stand-ins; timings only")
+print(PAPER, "- whole method on one GPU, seconds:", dict(RUNTIME_GPU_S))
 
 # %% [markdown]
 # ## Time every stage

@@ -67,9 +67,15 @@ def settings_summary(
     settings = "fast settings" if fast else "full settings"
     lines = [f"{settings} {config}", f"{PAPER} - {task_name} {dict(HEADLINE_AUC[task_name])}"]
     if fast and n_examples is not None and n_seeds is not None:
-        lines.insert(0, f"FAST settings (SAE_CORE_FAST=1): {n_examples} + {n_examples} prompts, "
-                        f"{n_seeds} seeds, {config.steps} SAE steps - not the paper's sizes")
+        lines.insert(0, fast_notice(n_examples, n_seeds, config.steps))
     return "\n".join(lines)
+
+
+def fast_notice(n_examples: int, n_seeds: int, steps: int) -> str:
+    """The line a notebook run with ``SAE_CORE_FAST=1`` prints first: its sizes, and that
+    they are not the paper's."""
+    return (f"FAST settings (SAE_CORE_FAST=1): {n_examples} + {n_examples} prompts, "
+            f"{n_seeds} seed{'' if n_seeds == 1 else 's'}, {steps} SAE steps - not the paper's sizes")
 
 
 def model_summary(task: Task) -> str:
