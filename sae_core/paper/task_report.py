@@ -74,8 +74,9 @@ def settings_summary(
 def fast_notice(n_examples: int, n_seeds: int, steps: int) -> str:
     """The line a notebook run with ``SAE_CORE_FAST=1`` prints first: its sizes, and that
     they are not the paper's."""
+    seeds = f"{n_seeds} seed" + ("" if n_seeds == 1 else "s")
     return (f"FAST settings (SAE_CORE_FAST=1): {n_examples} + {n_examples} prompts, "
-            f"{n_seeds} seed{'' if n_seeds == 1 else 's'}, {steps} SAE steps - not the paper's sizes")
+            f"{seeds}, {steps} SAE steps - not the paper's sizes")
 
 
 def model_summary(task: Task) -> str:
