@@ -24,7 +24,17 @@
 # compares like with like; edge AUC is against the task's edge truth.
 # `SAE_CORE_FAST=1` picks the cheap settings the tests use (two tasks, two seeds,
 # one ACDC threshold, few IG steps and SP epochs); the full table over every embedded
-# task is `sae-core compare` (see `results/compare_embedded.md`).
+# task, tracr-scalable included, is in RESULTS.md ("Methods compared").
+#
+# **Contrast**: the tracr tasks run with their default negatives, **minimal pairs** (a
+# negative differs from its positive only where the circuit reads: the regime the SAE
+# method assumes). `load_task(name, contrast="rearranged")` gives the other regime.
+#
+# **Runtime** on 2 CPU cores: full settings about 20 minutes alone with 2 threads. The
+# committed outputs are a full run whose 30 rows were read back from `CACHE_DIR`: they
+# were computed on 2026-11-30 by `sae-core figures compare_auc --workers 2 --cache DIR`
+# (the same rows, same settings) on one torch thread with the cores shared, so their
+# seconds are 2-3x those of a run alone.
 
 # %% tags=["parameters"]
 import os
