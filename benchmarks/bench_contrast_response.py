@@ -5,7 +5,7 @@ Not a test. Run:  python benchmarks/bench_contrast_response.py --json results/co
 For every case of the demo (``sae_core.experiments.demo.DEMO_CASES``: each embedded task
 with exact truth under each contrast it offers), at the paper's settings with each
 pooling asked for (default mean and per-position), one batched SAE run over the seeds
-(default 0-4), then :func:`sae_core.analysis.contrast_response.response_table` per seed:
+(default 0-4), then :func:`sae_core.analysis.contrast_response.task_response_table` per seed:
 
 - circuit heads and heads outside it, counted by response: **blind** (the pooled output
   does not move between a positive and its negative), **unresolved** (it moves, but no
@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from sae_core.analysis.contrast_response import RESPONSES, response_table
+from sae_core.analysis.contrast_response import RESPONSES, task_response_table
 from sae_core.discover import cache_task, discover_seeds
 from sae_core.experiments.demo import DEMO_CASES
 from sae_core.metrics import evaluate
@@ -42,8 +42,7 @@ def case_rows(name: str, contrast: str | None, pooling: str, seeds) -> list[dict
     acts = cache_task(task, config)
     rows = []
     for found in discover_seeds(task, config, seeds, activations=acts):
-        table = response_table(acts, found, task.ground_truth,
-                               paired=task.contrast is not None)
+        table = task_response_table(task, acts, found)
         circuit = table[table["in_truth"].astype(bool)]
         outside = table[~table["in_truth"].astype(bool)]
         rows.append({

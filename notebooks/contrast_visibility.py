@@ -122,7 +122,7 @@ else:
 # code on both sides (**unresolved**).
 
 # %%
-from sae_core.analysis.contrast_response import response_summary, response_table
+from sae_core.analysis.contrast_response import response_summary, task_response_table
 from sae_core.discover import cache_task, discover_seeds
 from sae_core.paper.settings import paper_config
 from sae_core.tasks import load_task
@@ -133,7 +133,7 @@ for program in ("sort_freq", "hist"):
     cfg = paper_config("tracr-scalable", **({"steps": 30} if FAST else {}))
     acts = cache_task(task, cfg)
     found = discover_seeds(task, cfg, (0,), activations=acts)[0]
-    table = response_table(acts, found, task.ground_truth)
+    table = task_response_table(task, acts, found)
     circuit = table[table["in_truth"].astype(bool)]
     print(f"--- {program}, 0 % visible (seed 0): circuit heads' output norm / median head "
           f"{circuit['norm_vs_median'].round(4).tolist()}, paired change "

@@ -242,7 +242,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     _check_tasks([args.task])
 
     import sae_core.tasks
-    from sae_core.analysis.contrast_response import response_table, summary_line
+    from sae_core.analysis.contrast_response import summary_line, task_response_table
     from sae_core.discover import cache_task, discover_seeds
     from sae_core.metrics import evaluate
     from sae_core.records import write_json_atomic
@@ -256,8 +256,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     _say_if_kernels_compile()
     acts = cache_task(task, config, progress=True)
     found = discover_seeds(task, config, seeds=(args.seed,), activations=acts, progress=True)[0]
-    response = summary_line(response_table(acts, found, task.ground_truth,
-                                           paired=task.contrast is not None))
+    response = summary_line(task_response_table(task, acts, found))
     payload = found.to_dict()
     payload["label"] = task.label
     payload["contrast_response"] = response

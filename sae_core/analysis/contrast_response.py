@@ -116,6 +116,19 @@ def response_table(
     return table
 
 
+def task_response_table(
+    task: Task,
+    activations: HeadActivations,
+    discovery: Discovery,
+    tolerance: float = RELATIVE_TOLERANCE,
+) -> pd.DataFrame:
+    """:func:`response_table` of a run on ``task``: ``in_truth`` from its ground truth,
+    and rows taken as pairs exactly when its negatives were made from its positives
+    (``task.contrast`` is set)."""
+    return response_table(activations, discovery, task.ground_truth, tolerance,
+                          paired=task.contrast is not None)
+
+
 def contrast_response(
     task: Task,
     config: SAEConfig | None = None,
@@ -134,8 +147,7 @@ def contrast_response(
     config = config or SAEConfig()
     acts = activations if activations is not None else cache_task(task, config)
     found = discover_seeds(task, config, (seed,), activations=acts)[0]
-    return response_table(acts, found, task.ground_truth, tolerance,
-                          paired=task.contrast is not None)
+    return task_response_table(task, acts, found, tolerance)
 
 
 def summary_line(table: pd.DataFrame) -> str:
